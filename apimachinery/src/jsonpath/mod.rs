@@ -1,0 +1,1 @@
+//! jsonpath (in progress).

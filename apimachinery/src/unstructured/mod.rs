@@ -1,0 +1,1 @@
+//! unstructured (in progress).

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs every test: installs what the tests need, checks formatting and lints, then runs the whole
+# workspace's test suite. Usage: hack/test.sh [extra cargo test args]
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$KUBE_ROOT"
+
+install_build_deps
+
+log "cargo fmt --check"
+cargo fmt --all -- --check
+
+log "cargo clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+log "cargo test"
+cargo test --workspace --quiet "$@" 2>&1 | tee "${TMPDIR:-/tmp}/k8s-rs-test.log"
+summary=$(grep -E '^test result:' "${TMPDIR:-/tmp}/k8s-rs-test.log" | awk '{p+=$4; f+=$6; i+=$8} END {printf "%d passed, %d failed, %d skipped", p, f, i}')
+echo "$summary"
