@@ -5,11 +5,5 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    match apiserver::run(apiserver::Options::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("Error: {err}");
-            ExitCode::from(err.exit_code())
-        }
-    }
+    client::cli::exit(apiserver::run(apiserver::Options::parse()))
 }

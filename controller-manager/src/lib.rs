@@ -3,7 +3,7 @@
 //! The binary `kube-controller-manager` is a thin wrapper: it parses [`Options`] and calls [`run`]. For now the
 //! component answers `--help` and `--version` only.
 
-use client::version::VersionFlag;
+use client::cli::{self, ComponentError};
 
 /// Command-line options, spelled as upstream's kube-controller-manager spells them.
 #[derive(Debug, clap::Parser)]
@@ -14,37 +14,14 @@ use client::version::VersionFlag;
 )]
 pub struct Options {
     /// Print version information and quit; --version=raw prints more detail.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "version[=true]")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "version")]
     pub version: Option<String>,
 }
 
-/// Why the component stopped.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// A flag had a value the component cannot use.
-    #[error("{0}")]
-    InvalidFlag(String),
-    /// The component's control loop does not exist yet.
-    #[error("kube-controller-manager does not run yet: only --help and --version are implemented")]
-    NotImplemented,
-}
-
-impl Error {
-    /// The process exit code: 64 (usage) for bad flags, 1 otherwise.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            Error::InvalidFlag(_) => 64,
-            Error::NotImplemented => 1,
-        }
-    }
-}
-
-/// Runs the component with validated options.
-pub fn run(options: Options) -> Result<(), Error> {
-    let version = VersionFlag::parse(options.version.as_deref()).map_err(Error::InvalidFlag)?;
-    if let Some(text) = version.text() {
-        println!("{text}");
+/// Runs the component with parsed options.
+pub fn run(options: Options) -> Result<(), ComponentError> {
+    if cli::print_version(options.version.as_deref())? {
         return Ok(());
     }
-    Err(Error::NotImplemented)
+    Err(ComponentError::NotImplemented("kube-controller-manager"))
 }
