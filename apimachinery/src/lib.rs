@@ -4,6 +4,7 @@
 pub mod codec;
 pub mod errors;
 pub mod fields;
+pub mod gofmt;
 pub mod jsonpath;
 pub mod labels;
 pub mod patch;

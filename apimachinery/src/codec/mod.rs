@@ -28,7 +28,7 @@ pub use meta::{
     PartialObjectMetadata, PartialObjectMetadataList, Table, TableColumnDefinition, TableOptions,
     TableRow, TableRowCondition,
 };
-pub use strict::{RawNode, StrictDecodingError, TypeSchema, go_quote, schema_for};
+pub use strict::{RawNode, StrictDecodingError, TypeSchema, schema_for};
 pub use yaml::{split_yaml_documents, to_yaml, to_yaml_preserve_order, yaml_to_json};
 
 /// Errors from encoding and decoding.

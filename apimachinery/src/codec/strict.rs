@@ -13,36 +13,6 @@ use serde_json::{Map, Value};
 /// At most this many strict errors are kept, as upstream.
 const MAX_STRICT_ERRORS: usize = 100;
 
-/// Go's `strconv.Quote`.
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\x07' => out.push_str("\\a"),
-            '\x08' => out.push_str("\\b"),
-            '\x0c' => out.push_str("\\f"),
-            '\x0b' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\x7f' => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c if c.is_control() => {
-                if (c as u32) <= 0xFFFF {
-                    out.push_str(&format!("\\u{:04x}", c as u32));
-                } else {
-                    out.push_str(&format!("\\U{:08x}", c as u32));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// The strict-decoding problems found in one document. Displays as upstream's
 /// `strict decoding error: unknown field "spec.foo", duplicate field "replicas"`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -263,7 +233,7 @@ impl Walker {
         } else {
             format!("{}.{field}", self.stack.concat())
         };
-        let msg = format!("{kind} {}", go_quote(&path));
+        let msg = format!("{kind} {}", crate::gofmt::quote(&path));
         if self.errors.len() < MAX_STRICT_ERRORS && self.seen.insert(msg.clone()) {
             self.errors.push(msg);
         }

@@ -484,20 +484,6 @@ fn test_strict_unstructured_duplicates() {
     ));
 }
 
-#[test]
-fn test_go_quote() {
-    for (input, want) in [
-        ("abc", "\"abc\""),
-        ("a\"b", "\"a\\\"b\""),
-        ("a\\b", "\"a\\\\b\""),
-        ("a\nb", "\"a\\nb\""),
-        ("\u{1}", "\"\\x01\""),
-        ("ü", "\"ü\""),
-    ] {
-        assert_eq!(go_quote(input), want);
-    }
-}
-
 // ----------------------------------------------------------------------------- typed codec
 
 #[test]

@@ -173,18 +173,18 @@ fn format_float32_key(f: f64) -> String {
     if f.is_infinite() {
         return if f > 0.0 { ".inf".into() } else { "-.inf".into() };
     }
-    crate::unstructured::go_format_float32(f as f32)
+    crate::gofmt::format_float32(f as f32)
 }
 
 /// How a resolved key is written in go-yaml's duplicate-key message (`%#v`).
 fn go_sharp_v(r: &Resolved) -> String {
     match r {
-        Resolved::Str(s) => super::strict::go_quote(s),
+        Resolved::Str(s) => crate::gofmt::quote(s),
         Resolved::Null => "interface {}(nil)".into(),
         Resolved::Bool(b) => b.to_string(),
         Resolved::Int(i) => i.to_string(),
         Resolved::Uint(u) => format!("0x{u:x}"),
-        Resolved::Float(f) => crate::unstructured::go_format_float(*f),
+        Resolved::Float(f) => crate::gofmt::format_float(*f),
     }
 }
 
@@ -548,7 +548,7 @@ fn yaml_number(n: &Number) -> String {
         return u.to_string();
     }
     // go-yaml writes floats with strconv 'g' and the shortest digits.
-    crate::unstructured::go_format_float(n.as_f64().unwrap_or(0.0))
+    crate::gofmt::format_float(n.as_f64().unwrap_or(0.0))
 }
 
 fn is_printable(c: char) -> bool {

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 
-use super::gofmt;
+use crate::gofmt;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Element {
@@ -24,6 +24,12 @@ impl Path {
     /// A root path naming one field (`NewPath`).
     pub fn new(name: impl Into<String>) -> Self {
         Self { elements: vec![Element { name: name.into(), index: String::new() }] }
+    }
+
+    /// Go's nil `*field.Path`: prints `<nil>` alone, and what is appended to it starts a path
+    /// with no root (`nil.Key("k")` prints `[k]`).
+    pub fn nil() -> Self {
+        Self { elements: Vec::new() }
     }
 
     /// A root path through several fields: `Path::from_names(["spec", "replicas"])`.
@@ -80,6 +86,9 @@ impl Path {
 
 impl fmt::Display for Path {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.elements.is_empty() {
+            return f.write_str("<nil>");
+        }
         for (i, e) in self.elements.iter().enumerate() {
             if e.name.is_empty() {
                 write!(f, "[{}]", e.index)?;
@@ -223,9 +232,9 @@ impl fmt::Display for BadValue {
             BadValue::Null => f.write_str("null"),
             BadValue::Bool(b) => write!(f, "{b}"),
             BadValue::Int(i) => write!(f, "{i}"),
-            BadValue::Float(x) => f.write_str(&gofmt::format_float_v(*x)),
+            BadValue::Float(x) => f.write_str(&gofmt::format_float(*x)),
             BadValue::String(s) => f.write_str(&gofmt::quote(s)),
-            BadValue::Json(v) => f.write_str(&gofmt::json(v)),
+            BadValue::Json(v) => f.write_str(&gofmt::marshal_json_ordered(v)),
         }
     }
 }
@@ -601,18 +610,8 @@ impl Aggregate {
 
 impl fmt::Display for Aggregate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut seen = std::collections::HashSet::new();
-        let msgs: Vec<String> = self
-            .errors
-            .iter()
-            .map(ToString::to_string)
-            .filter(|m| seen.insert(m.clone()))
-            .collect();
-        match msgs.as_slice() {
-            [] => Ok(()),
-            [one] => f.write_str(one),
-            many => write!(f, "[{}]", many.join(", ")),
-        }
+        let msgs: Vec<String> = self.errors.iter().map(ToString::to_string).collect();
+        f.write_str(&gofmt::aggregate(&msgs))
     }
 }
 

@@ -3,7 +3,6 @@
 //! validation errors live in [`field`].
 
 pub mod field;
-mod gofmt;
 #[cfg(test)]
 mod tests;
 
@@ -16,6 +15,7 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use thiserror::Error;
 
+use crate::gofmt;
 use crate::schema::{GroupKind, GroupResource};
 
 use self::field::ErrorList;

@@ -70,6 +70,10 @@ fn test_path_display() {
         (Path::new("a").key("b.c").key("d"), "a[b.c][d]"),
         (Path::from_names(Vec::<String>::new()), "[]"),
         (Path::new("spec.template"), "spec.template"),
+        (Path::nil(), "<nil>"),
+        (Path::nil().child("key"), "key"),
+        (Path::nil().key("k"), "[k]"),
+        (Path::nil().child("values").index(0), "values[0]"),
     ] {
         assert_eq!(p.to_string(), expect);
     }

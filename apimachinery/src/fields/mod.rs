@@ -2,9 +2,8 @@
 //! `a=b,c!=d` selector language with backslash escaping of values, matching, canonical text and
 //! transformation of field names, with upstream's error messages.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
-use std::ops::{Deref, DerefMut};
 
 pub use crate::labels::Operator;
 
@@ -45,24 +44,6 @@ pub trait Fields {
     }
 }
 
-impl Fields for BTreeMap<String, String> {
-    fn lookup(&self, field: &str) -> Option<&str> {
-        self.get(field).map(String::as_str)
-    }
-}
-
-impl Fields for HashMap<String, String> {
-    fn lookup(&self, field: &str) -> Option<&str> {
-        self.get(field).map(String::as_str)
-    }
-}
-
-impl Fields for Set {
-    fn lookup(&self, field: &str) -> Option<&str> {
-        self.0.get(field).map(String::as_str)
-    }
-}
-
 /// A map of field paths (`metadata.name`, `spec.nodeName`, ...) to values. It dereferences to
 /// its `BTreeMap`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -80,46 +61,7 @@ impl Set {
     }
 }
 
-impl Deref for Set {
-    type Target = BTreeMap<String, String>;
-
-    fn deref(&self) -> &Self::Target {
-        &self.0
-    }
-}
-
-impl DerefMut for Set {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.0
-    }
-}
-
-impl From<BTreeMap<String, String>> for Set {
-    fn from(map: BTreeMap<String, String>) -> Self {
-        Set(map)
-    }
-}
-
-impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Set {
-    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        Set(iter.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
-    }
-}
-
-impl<K: Into<String>, V: Into<String>, const N: usize> From<[(K, V); N]> for Set {
-    fn from(pairs: [(K, V); N]) -> Self {
-        pairs.into_iter().collect()
-    }
-}
-
-/// `k=v` pairs joined by `,`, sorted as whole strings; values are not escaped (as upstream).
-impl fmt::Display for Set {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut pairs: Vec<String> = self.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        pairs.sort();
-        f.write_str(&pairs.join(","))
-    }
-}
+crate::labels::string_map_set!(Set, Fields);
 
 /// One condition of a field selector: `field=value` or `field!=value`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

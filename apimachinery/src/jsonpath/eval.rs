@@ -6,9 +6,9 @@
 
 use serde_json::{Number, Value};
 
-use super::format::{format_go_value, go_float_v, go_number_text, to_go_json};
 use super::node::{Node, ParamsEntry};
 use super::parser::{ParseError, parse_template};
+use crate::gofmt::{format_float, format_number, format_value, marshal_json, type_name};
 
 /// Why a template could not be evaluated against a document. Messages are upstream's.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -146,7 +146,7 @@ impl JsonPath {
     fn print_items(&self, items: &[Item<'_>], out: &mut String) {
         if self.output_json {
             let array = Value::Array(items.iter().map(|i| i.to_value()).collect());
-            out.push_str(&to_go_json(&array, Some("    ")));
+            out.push_str(&marshal_json(&array, Some("    ")));
             out.push('\n');
             return;
         }
@@ -218,20 +218,19 @@ impl<'a> Item<'a> {
     /// The Go type name upstream reports for a non-array.
     fn go_type(&self) -> &'static str {
         match self {
-            Item::Json(Value::Object(_)) => "map[string]interface {}",
-            Item::Json(Value::Array(_)) => "[]interface {}",
-            Item::Json(Value::String(_)) | Item::Text(_) => "string",
-            Item::Json(Value::Bool(_)) | Item::Bool(_) => "bool",
-            Item::Json(Value::Number(n)) if n.is_i64() => "int64",
-            Item::Json(Value::Number(_)) | Item::Float(_) => "float64",
+            // A JSON null sits in an `interface {}` slot, which is what reflection reports.
             Item::Json(Value::Null) => "interface {}",
+            Item::Json(v) => type_name(v),
+            Item::Text(_) => "string",
+            Item::Bool(_) => "bool",
+            Item::Float(_) => "float64",
             Item::Int(_) => "int",
             Item::Byte(_) => "uint8",
         }
     }
 
     fn go_v(&self) -> String {
-        format_go_value(&self.to_value())
+        format_value(&self.to_value())
     }
 
     fn basic(&self) -> Result<Basic<'a>, ExecuteError> {
@@ -254,17 +253,17 @@ impl<'a> Item<'a> {
     fn write_text(&self, out: &mut String) {
         match self {
             Item::Json(v @ (Value::Object(_) | Value::Array(_))) => {
-                out.push_str(&to_go_json(v, None));
+                out.push_str(&marshal_json(v, None));
             }
             Item::Json(Value::Null) => out.push_str("null"),
             Item::Json(Value::Bool(b)) | Item::Bool(b) => {
                 out.push_str(if *b { "true" } else { "false" })
             }
-            Item::Json(Value::Number(n)) => out.push_str(&go_number_text(n)),
+            Item::Json(Value::Number(n)) => out.push_str(&format_number(n)),
             Item::Json(Value::String(s)) => out.push_str(s),
             Item::Text(s) => out.push_str(s),
             Item::Int(i) => out.push_str(&i.to_string()),
-            Item::Float(f) => out.push_str(&go_float_v(*f)),
+            Item::Float(f) => out.push_str(&format_float(*f)),
             Item::Byte(b) => out.push_str(&b.to_string()),
         }
     }

@@ -5,14 +5,12 @@
 //! line for a list; `JsonPath::parse` parses it and `JsonPath::execute` runs it.
 
 mod eval;
-mod format;
 mod node;
 mod parser;
 #[cfg(test)]
 mod tests;
 
 pub use eval::{ExecuteError, JsonPath};
-pub use format::{format_go_value, to_go_json};
 pub use node::{Node, ParamsEntry};
 pub use parser::{ParseError, parse_template, unquote_extend};
 

@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
 
-use super::format::{FieldPath, go_quote};
 use super::{Error, Operator, Requirement, Selector, Set, parse_to_requirements};
+use crate::errors::field::Path;
+use crate::gofmt::quote;
 
 /// Converts an API `LabelSelector` into a selector: `None` (a null selector) matches nothing,
 /// a selector with no labels and no expressions matches everything. Operators must be `In`,
@@ -20,7 +21,7 @@ pub fn label_selector_as_selector(selector: Option<&LabelSelector>) -> Result<Se
     if labels.clone().count() + exprs.clone().count() == 0 {
         return Ok(Selector::everything());
     }
-    let nil = FieldPath::default();
+    let nil = Path::nil();
     let mut reqs = Vec::new();
     for (k, v) in labels {
         reqs.push(Requirement::build(k, Operator::Equals, vec![v.clone()], false, &nil)?);
@@ -34,7 +35,7 @@ pub fn label_selector_as_selector(selector: Option<&LabelSelector>) -> Result<Se
             other => {
                 return Err(Error::InvalidLabelSelector(format!(
                     "{} is not a valid label selector operator",
-                    go_quote(other)
+                    quote(other)
                 )));
             }
         };
@@ -54,7 +55,7 @@ pub fn label_selector_as_map(
     };
     let mut map = selector.match_labels.clone().unwrap_or_default();
     for expr in selector.match_expressions.iter().flatten() {
-        let op = go_quote(&expr.operator);
+        let op = quote(&expr.operator);
         match expr.operator.as_str() {
             "In" => match expr.values.as_deref() {
                 Some([one]) => {
@@ -115,13 +116,13 @@ pub fn parse_to_label_selector(selector: &str) -> Result<LabelSelector, Error> {
             Operator::GreaterThan | Operator::LessThan => {
                 return Err(Error::InvalidLabelSelector(format!(
                     "{} isn't supported in label selectors",
-                    go_quote(req.operator().as_str())
+                    quote(req.operator().as_str())
                 )));
             }
             Operator::NotEquals => {
                 return Err(Error::InvalidLabelSelector(format!(
                     "{} is not a valid label selector operator",
-                    go_quote(req.operator().as_str())
+                    quote(req.operator().as_str())
                 )));
             }
         };

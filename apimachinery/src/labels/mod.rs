@@ -2,11 +2,8 @@
 //! helpers of `pkg/apis/meta/v1`): label sets, the selector language with upstream's grammar,
 //! canonical text and error messages, and conversion to and from the API's `LabelSelector`.
 
-use std::collections::{BTreeMap, HashMap};
-use std::fmt;
-use std::ops::{Deref, DerefMut};
+use std::collections::BTreeMap;
 
-mod format;
 mod label_selector;
 mod selector;
 #[cfg(test)]
@@ -18,7 +15,77 @@ pub use label_selector::{
 };
 pub use selector::{Operator, Requirement, Selector, parse_to_requirements};
 
-use format::{FieldPath, go_quote};
+use crate::errors::field::{BadValue, Error as FieldError, Path};
+
+/// Implements what `labels::Set` and `fields::Set` share (upstream keeps them distinct types
+/// with the same map behaviour): the lookup trait over the usual string maps, `Deref` to the
+/// `BTreeMap`, conversions, and the `k=v,...` display (sorted, values not escaped).
+macro_rules! string_map_set {
+    ($set:ident, $lookup:ident) => {
+        impl $lookup for ::std::collections::BTreeMap<String, String> {
+            fn lookup(&self, key: &str) -> Option<&str> {
+                self.get(key).map(String::as_str)
+            }
+        }
+
+        impl $lookup for ::std::collections::HashMap<String, String> {
+            fn lookup(&self, key: &str) -> Option<&str> {
+                self.get(key).map(String::as_str)
+            }
+        }
+
+        impl $lookup for $set {
+            fn lookup(&self, key: &str) -> Option<&str> {
+                self.0.get(key).map(String::as_str)
+            }
+        }
+
+        impl ::std::ops::Deref for $set {
+            type Target = ::std::collections::BTreeMap<String, String>;
+
+            fn deref(&self) -> &Self::Target {
+                &self.0
+            }
+        }
+
+        impl ::std::ops::DerefMut for $set {
+            fn deref_mut(&mut self) -> &mut Self::Target {
+                &mut self.0
+            }
+        }
+
+        impl From<::std::collections::BTreeMap<String, String>> for $set {
+            fn from(map: ::std::collections::BTreeMap<String, String>) -> Self {
+                $set(map)
+            }
+        }
+
+        impl From<$set> for ::std::collections::BTreeMap<String, String> {
+            fn from(set: $set) -> Self {
+                set.0
+            }
+        }
+
+        impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for $set {
+            fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+                $set(iter.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+            }
+        }
+
+        impl<K: Into<String>, V: Into<String>, const N: usize> From<[(K, V); N]> for $set {
+            fn from(pairs: [(K, V); N]) -> Self {
+                pairs.into_iter().collect()
+            }
+        }
+
+        impl ::std::fmt::Display for $set {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(&$crate::labels::sorted_pairs(&self.0))
+            }
+        }
+    };
+}
+pub(crate) use string_map_set;
 
 /// A label or selector error; its text is upstream's message, word for word.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -54,24 +121,6 @@ pub trait Labels {
     }
 }
 
-impl Labels for BTreeMap<String, String> {
-    fn lookup(&self, label: &str) -> Option<&str> {
-        self.get(label).map(String::as_str)
-    }
-}
-
-impl Labels for HashMap<String, String> {
-    fn lookup(&self, label: &str) -> Option<&str> {
-        self.get(label).map(String::as_str)
-    }
-}
-
-impl Labels for Set {
-    fn lookup(&self, label: &str) -> Option<&str> {
-        self.0.get(label).map(String::as_str)
-    }
-}
-
 /// A map of label keys to values. It dereferences to its `BTreeMap`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Set(pub BTreeMap<String, String>);
@@ -93,53 +142,16 @@ impl Set {
     }
 }
 
-impl Deref for Set {
-    type Target = BTreeMap<String, String>;
-
-    fn deref(&self) -> &Self::Target {
-        &self.0
-    }
-}
-
-impl DerefMut for Set {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.0
-    }
-}
-
-impl From<BTreeMap<String, String>> for Set {
-    fn from(map: BTreeMap<String, String>) -> Self {
-        Set(map)
-    }
-}
-
-impl From<Set> for BTreeMap<String, String> {
-    fn from(set: Set) -> Self {
-        set.0
-    }
-}
-
-impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Set {
-    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        Set(iter.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
-    }
-}
-
-impl<K: Into<String>, V: Into<String>, const N: usize> From<[(K, V); N]> for Set {
-    fn from(pairs: [(K, V); N]) -> Self {
-        pairs.into_iter().collect()
-    }
-}
+string_map_set!(Set, Labels);
 
 /// `k=v` pairs joined by `,`, sorted as whole `k=v` strings (as upstream sorts them), which is
 /// also a selector matching the set.
-impl fmt::Display for Set {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&sorted_pairs(&self.0))
-    }
+/// The text of upstream's `field.Invalid(path, value, detail)` error, as label errors embed it.
+fn invalid(path: &Path, value: impl Into<BadValue>, detail: &str) -> String {
+    FieldError::invalid(path, value, detail).to_string()
 }
 
-fn sorted_pairs(map: &BTreeMap<String, String>) -> String {
+pub(crate) fn sorted_pairs(map: &BTreeMap<String, String>) -> String {
     let mut pairs: Vec<String> = map.iter().map(|(k, v)| format!("{k}={v}")).collect();
     pairs.sort();
     pairs.join(",")
@@ -194,7 +206,7 @@ pub fn convert_selector_to_labels_map(selector: &str) -> Result<Set, Error> {
     if selector.is_empty() {
         return Ok(set);
     }
-    let nil = FieldPath::default();
+    let nil = Path::nil();
     for label in selector.split(',') {
         let parts: Vec<&str> = label.split('=').collect();
         let [key, value] = parts.as_slice() else {
@@ -203,14 +215,12 @@ pub fn convert_selector_to_labels_map(selector: &str) -> Result<Set, Error> {
         let key = key.trim();
         let msgs = crate::validation::is_qualified_name(key);
         if !msgs.is_empty() {
-            return Err(Error::InvalidRequirement(nil.invalid(&go_quote(key), &msgs.join("; "))));
+            return Err(Error::InvalidRequirement(invalid(&nil, key, &msgs.join("; "))));
         }
         let value = value.trim();
         let msgs = crate::validation::is_valid_label_value(value);
         if !msgs.is_empty() {
-            return Err(Error::InvalidRequirement(
-                nil.key(key).invalid(&go_quote(value), &msgs.join("; ")),
-            ));
+            return Err(Error::InvalidRequirement(invalid(&nil.key(key), value, &msgs.join("; "))));
         }
         set.insert(key.to_string(), value.to_string());
     }

@@ -4,8 +4,10 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use super::format::{FieldPath, aggregate, go_json_list, go_quote};
+use super::invalid;
 use super::{Error, Labels, Set};
+use crate::errors::field::{BadValue, Path};
+use crate::gofmt::aggregate;
 use crate::validation::{is_qualified_name, is_valid_label_value};
 
 /// How a requirement relates a label's value to its values (upstream's `selection.Operator`).
@@ -66,14 +68,14 @@ pub struct Requirement {
     values: Vec<String>,
 }
 
-fn validate_label_key(key: &str, path: &FieldPath) -> Option<String> {
+fn validate_label_key(key: &str, path: &Path) -> Option<String> {
     let errs = is_qualified_name(key);
-    (!errs.is_empty()).then(|| path.invalid(&go_quote(key), &errs.join("; ")))
+    (!errs.is_empty()).then(|| invalid(path, key, &errs.join("; ")))
 }
 
-fn validate_label_value(key: &str, value: &str, path: &FieldPath) -> Option<String> {
+fn validate_label_value(key: &str, value: &str, path: &Path) -> Option<String> {
     let errs = is_valid_label_value(value);
-    (!errs.is_empty()).then(|| path.key(key).invalid(&go_quote(value), &errs.join("; ")))
+    (!errs.is_empty()).then(|| invalid(&path.key(key), value, &errs.join("; ")))
 }
 
 impl Requirement {
@@ -82,7 +84,7 @@ impl Requirement {
     /// `DoesNotExist` none, and `gt`/`lt` exactly one integer. The error lists every problem in
     /// upstream's wording (`values: Invalid value: [...]: ...`). Values keep their order.
     pub fn new(key: &str, operator: Operator, values: Vec<String>) -> Result<Self, Error> {
-        Self::build(key, operator, values, false, &FieldPath::default())
+        Self::build(key, operator, values, false, &Path::nil())
     }
 
     /// `nil_values` renders an empty value list as a nil slice (`null`) in messages, as when
@@ -92,48 +94,56 @@ impl Requirement {
         operator: Operator,
         values: Vec<String>,
         nil_values: bool,
-        path: &FieldPath,
+        path: &Path,
     ) -> Result<Self, Error> {
         let mut errs = Vec::new();
         errs.extend(validate_label_key(key, &path.child("key")));
         let values_path = path.child("values");
-        let rendered = || go_json_list((!(nil_values && values.is_empty())).then_some(&values[..]));
+        // A nil slice prints as `null`, an empty one as `[]`.
+        let rendered = || {
+            if nil_values && values.is_empty() { BadValue::Null } else { BadValue::json(&values) }
+        };
         match operator {
             Operator::In | Operator::NotIn => {
                 if values.is_empty() {
-                    errs.push(values_path.invalid(
-                        &rendered(),
+                    errs.push(invalid(
+                        &values_path,
+                        rendered(),
                         "for 'in', 'notin' operators, values set can't be empty",
                     ));
                 }
             }
             Operator::Equals | Operator::DoubleEquals | Operator::NotEquals => {
                 if values.len() != 1 {
-                    errs.push(values_path.invalid(
-                        &rendered(),
+                    errs.push(invalid(
+                        &values_path,
+                        rendered(),
                         "exact-match compatibility requires one single value",
                     ));
                 }
             }
             Operator::Exists | Operator::DoesNotExist => {
                 if !values.is_empty() {
-                    errs.push(values_path.invalid(
-                        &rendered(),
+                    errs.push(invalid(
+                        &values_path,
+                        rendered(),
                         "values set must be empty for exists and does not exist",
                     ));
                 }
             }
             Operator::GreaterThan | Operator::LessThan => {
                 if values.len() != 1 {
-                    errs.push(values_path.invalid(
-                        &rendered(),
+                    errs.push(invalid(
+                        &values_path,
+                        rendered(),
                         "for 'Gt', 'Lt' operators, exactly one value is required",
                     ));
                 }
                 for (i, v) in values.iter().enumerate() {
                     if v.parse::<i64>().is_err() {
-                        errs.push(values_path.index(i).invalid(
-                            &go_quote(v),
+                        errs.push(invalid(
+                            &values_path.index(i),
+                            v.as_str(),
                             "for 'Gt', 'Lt' operators, the value must be an integer",
                         ));
                     }
@@ -290,14 +300,13 @@ impl Selector {
     /// Blanks (space, tab, CR, LF) separate tokens; values may be empty. Requirements come out
     /// sorted by key, and set values sorted and de-duplicated. Errors carry upstream's text.
     pub fn parse(selector: &str) -> Result<Self, Error> {
-        parse_requirements(selector, &FieldPath::default())
-            .map(|reqs| Selector(Inner::Requirements(reqs)))
+        parse_requirements(selector, &Path::nil()).map(|reqs| Selector(Inner::Requirements(reqs)))
     }
 
     /// Like [`Selector::parse`], with key and value errors reported under `path` (for example
     /// `spec.selector`) instead of the bare field names.
     pub fn parse_with_path(selector: &str, path: &str) -> Result<Self, Error> {
-        parse_requirements(selector, &FieldPath::root(path))
+        parse_requirements(selector, &Path::new(path))
             .map(|reqs| Selector(Inner::Requirements(reqs)))
     }
 
@@ -402,7 +411,7 @@ impl std::str::FromStr for Selector {
 
 /// Parses a selector into its requirements, sorted by key (upstream's `ParseToRequirements`).
 pub fn parse_to_requirements(selector: &str) -> Result<Vec<Requirement>, Error> {
-    parse_requirements(selector, &FieldPath::default())
+    parse_requirements(selector, &Path::nil())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -559,11 +568,11 @@ pub(crate) enum Context {
 pub(crate) struct Parser {
     items: Vec<(Token, String)>,
     position: usize,
-    path: FieldPath,
+    path: Path,
 }
 
 impl Parser {
-    pub(crate) fn new(selector: &str, path: FieldPath) -> Self {
+    pub(crate) fn new(selector: &str, path: Path) -> Self {
         let mut lexer = Lexer::new(selector);
         let mut items = Vec::new();
         loop {
@@ -768,7 +777,7 @@ impl Parser {
     }
 }
 
-fn parse_requirements(selector: &str, path: &FieldPath) -> Result<Vec<Requirement>, Error> {
+fn parse_requirements(selector: &str, path: &Path) -> Result<Vec<Requirement>, Error> {
     let mut reqs = Parser::new(selector, path.clone()).parse()?;
     reqs.sort_by(|a, b| a.key.cmp(&b.key));
     Ok(reqs)

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
 
-use super::format::{FieldPath, go_quote};
 use super::selector::{Context, Lexer, Parser, Token, safe_sort};
 use super::*;
+use crate::errors::field::Path;
 
 fn set(pairs: &[(&str, &str)]) -> Set {
     pairs.iter().map(|(k, v)| (*k, *v)).collect()
@@ -342,7 +342,7 @@ fn test_parser_lookahead() {
         ("key>2", vec![Identifier, GreaterThan, Identifier, EndOfString]),
     ];
     for (s, want) in cases {
-        let mut p = Parser::new(s, FieldPath::default());
+        let mut p = Parser::new(s, Path::nil());
         let mut got = Vec::new();
         loop {
             let ahead = p.lookahead(Context::KeyAndOperator);
@@ -356,7 +356,7 @@ fn test_parser_lookahead() {
         assert_eq!(got, want, "{s:?}");
     }
     // In the values context `in` and `notin` are plain identifiers.
-    let p = Parser::new("in", FieldPath::default());
+    let p = Parser::new("in", Path::nil());
     assert_eq!(p.lookahead(Context::Values).0, Identifier);
     assert_eq!(p.lookahead(Context::KeyAndOperator).0, In);
 }
@@ -373,11 +373,11 @@ fn test_parse_operator() {
         ("!=", Operator::NotEquals),
     ];
     for (s, want) in ok {
-        let mut p = Parser::new(s, FieldPath::default());
+        let mut p = Parser::new(s, Path::nil());
         assert_eq!(p.parse_operator(), Ok(want), "{s:?}");
     }
     for (s, lit) in [("!", "!"), ("exists", "exists"), ("(", "(")] {
-        let mut p = Parser::new(s, FieldPath::default());
+        let mut p = Parser::new(s, Path::nil());
         assert_eq!(
             p.parse_operator().unwrap_err().to_string(),
             format!("found '{lit}', expected: in, notin, =, ==, !=, gt, lt")
@@ -1126,23 +1126,4 @@ fn test_label_selector_round_trip() {
     let ls = set_as_label_selector(&set(&[("a", "b")]));
     assert_eq!(ls.match_labels, Some(set(&[("a", "b")]).0));
     assert_eq!(format_label_selector(Some(&ls)), "a=b");
-}
-
-#[test]
-fn test_go_quote() {
-    let cases = [
-        ("abc", "\"abc\""),
-        ("a\"b", "\"a\\\"b\""),
-        ("a\\b", "\"a\\\\b\""),
-        ("\n\t\r", "\"\\n\\t\\r\""),
-        ("\u{1}", "\"\\x01\""),
-        ("\u{7f}", "\"\\x7f\""),
-        ("é", "\"é\""),
-        ("\u{200b}", "\"\\u200b\""),
-        ("\u{a0}", "\"\\u00a0\""),
-        ("<>", "\"<>\""),
-    ];
-    for (input, want) in cases {
-        assert_eq!(go_quote(input), want, "{input:?}");
-    }
 }

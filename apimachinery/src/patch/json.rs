@@ -5,8 +5,8 @@
 use serde_json::{Map, Value};
 
 use super::errors::PatchError;
-use super::gofmt::to_yaml;
 use super::strategic::{Precondition, check_preconditions, sort_keys, to_map};
+use crate::codec::to_yaml;
 
 type JsonMap = Map<String, Value>;
 

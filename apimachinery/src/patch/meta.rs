@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use serde_json::{Map, Value};
 
 use super::errors::PatchError;
-use super::gofmt::quote;
 use super::strategies::BUILTIN_PATCH_STRATEGIES;
+use crate::gofmt::quote;
 
 /// One `patchStrategy` value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

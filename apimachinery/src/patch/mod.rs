@@ -3,14 +3,13 @@
 //! `pkg/util/strategicpatch`, `pkg/util/mergepatch` and `pkg/util/jsonmergepatch`.
 
 mod errors;
-mod gofmt;
 mod json;
 mod meta;
+mod sort;
 mod strategic;
 mod strategies;
 
 pub use errors::PatchError;
-pub use gofmt::to_yaml;
 pub use json::{
     PatchType, apply_json_patch, apply_merge_patch, create_merge_patch,
     create_three_way_json_merge_patch, has_conflicts,

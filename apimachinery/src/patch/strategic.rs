@@ -5,8 +5,10 @@
 use serde_json::{Map, Value};
 
 use super::errors::PatchError;
-use super::gofmt::{GoType, fmt_map, fmt_s, fmt_v, go_slice_stable, go_type, to_yaml, type_name};
 use super::meta::{LookupPatchMeta, Strategy};
+use super::sort::go_slice_stable;
+use crate::codec::to_yaml;
+use crate::gofmt::{GoType, format_map, format_s, format_value, go_type, type_name};
 
 type JsonMap = Map<String, Value>;
 type Result<T> = std::result::Result<T, PatchError>;
@@ -48,7 +50,10 @@ pub(crate) fn check_preconditions(patch: &JsonMap, preconditions: &[Precondition
     if preconditions.iter().all(|p| p.holds(patch)) {
         Ok(())
     } else {
-        Err(PatchError::PreconditionFailed(format!("precondition failed for: {}", fmt_map(patch))))
+        Err(PatchError::PreconditionFailed(format!(
+            "precondition failed for: {}",
+            format_map(patch)
+        )))
     }
 }
 
@@ -67,15 +72,24 @@ struct MergeOptions {
 }
 
 fn bad_arg_type(expected: &str, actual: &Value) -> PatchError {
-    PatchError::Invalid(format!("expected a {expected}, but received a {}", type_name(actual)))
+    // Upstream prints `reflect.TypeOf(actual)` with `%s`, and a nil type prints as `%!s(<nil>)`.
+    let actual = if actual.is_null() { "%!s(<nil>)" } else { type_name(actual) };
+    PatchError::Invalid(format!("expected a {expected}, but received a {actual}"))
 }
 
 fn no_merge_key(m: &JsonMap, key: &str) -> PatchError {
-    PatchError::Invalid(format!("map: {} does not contain declared merge key: {key}", fmt_map(m)))
+    PatchError::Invalid(format!(
+        "map: {} does not contain declared merge key: {key}",
+        format_map(m)
+    ))
 }
 
 fn bad_patch_type(directive: &Value, m: &JsonMap) -> PatchError {
-    PatchError::Invalid(format!("unknown patch type: {} in map: {}", fmt_s(directive), fmt_map(m)))
+    PatchError::Invalid(format!(
+        "unknown patch type: {} in map: {}",
+        format_s(directive),
+        format_map(m)
+    ))
 }
 
 /// Decodes a document the way upstream does for patch inputs: `null` is an empty object and
@@ -137,7 +151,7 @@ fn slice_element_type(lists: &[&[Value]]) -> Result<GoType> {
                 }
                 Some(p) if p != t => {
                     let rendered: Vec<String> =
-                        lists.iter().map(|l| fmt_v(&Value::Array(l.to_vec()))).collect();
+                        lists.iter().map(|l| format_value(&Value::Array(l.to_vec()))).collect();
                     return Err(PatchError::Invalid(format!(
                         "list element types are not identical: [{}]",
                         rendered.join(" ")
@@ -171,7 +185,7 @@ fn deduplicate_scalars(mut s: Vec<Value>) -> Vec<Value> {
 }
 
 fn sort_scalars(mut s: Vec<Value>) -> Vec<Value> {
-    s.sort_by_cached_key(fmt_v);
+    s.sort_by_cached_key(format_value);
     s
 }
 
@@ -558,7 +572,7 @@ fn diff_lists_of_scalars(
     loop {
         let o = original.get(oi);
         let m = modified.get(mi);
-        let (os, ms) = (o.map(fmt_v), m.map(fmt_v));
+        let (os, ms) = (o.map(format_value), m.map(format_value));
         match (o, m) {
             (None, None) => break,
             (Some(_), Some(_)) if os == ms => {
@@ -593,7 +607,7 @@ fn sort_maps_by_key(list: &[Value], merge_key: &str) -> Result<Vec<Value>> {
     let mut keyed = Vec::with_capacity(list.len());
     for v in list {
         let m = v.as_object().ok_or_else(|| bad_arg_type(MAP_TYPE, v))?;
-        let k = m.get(merge_key).map(fmt_v).unwrap_or_else(|| "<nil>".into());
+        let k = m.get(merge_key).map(format_value).unwrap_or_else(|| "<nil>".into());
         keyed.push((k, v.clone()));
     }
     keyed.sort_by(|a, b| a.0.cmp(&b.0));
@@ -628,8 +642,8 @@ fn diff_lists_of_maps(
     loop {
         let o = original.get(oi).map(|v| map_and_key(v, merge_key)).transpose()?;
         let m = modified.get(mi).map(|v| map_and_key(v, merge_key)).transpose()?;
-        let os = o.map(|(_, k)| fmt_v(k));
-        let ms = m.map(|(_, k)| fmt_v(k));
+        let os = o.map(|(_, k)| format_value(k));
+        let ms = m.map(|(_, k)| format_value(k));
         match (o, m) {
             (None, None) => break,
             (Some((om, _)), Some((mm, mk))) if os == ms => {
@@ -820,8 +834,8 @@ fn apply_retain_keys_directive(
             Some(existing) if *existing != retain => {
                 return Err(PatchError::Invalid(format!(
                     "{} and {} are not deep equal: this may happen when calculating the 3-way diff patch",
-                    fmt_v(existing),
-                    fmt_v(&retain)
+                    format_value(existing),
+                    format_value(&retain)
                 )));
             }
             Some(_) => {}
@@ -877,8 +891,8 @@ fn validate_patch_with_set_order_list(
     if pi < non_delete.len() && si >= order.len() {
         return Err(PatchError::Invalid(format!(
             "The order in patch list:\n{}\n doesn't match {SET_ELEMENT_ORDER_PREFIX} list:\n{}\n",
-            fmt_v(&Value::Array(patch_list.to_vec())),
-            fmt_v(&Value::Array(order.to_vec()))
+            format_value(&Value::Array(patch_list.to_vec())),
+            format_value(&Value::Array(order.to_vec()))
         )));
     }
     Ok(())
@@ -1247,16 +1261,16 @@ fn slice_to_keyed(list: &[Value], merge_key: &str) -> Result<Vec<(String, Value)
         let m = v.as_object().ok_or_else(|| {
             PatchError::Invalid(format!(
                 "invalid element type in merging list:{}",
-                fmt_v(&Value::Array(list.to_vec()))
+                format_value(&Value::Array(list.to_vec()))
             ))
         })?;
         let key = m.get(merge_key).ok_or_else(|| {
             PatchError::Invalid(format!(
                 "cannot find merge key `{merge_key}` in merging list element:{}",
-                fmt_map(m)
+                format_map(m)
             ))
         })?;
-        let key = fmt_s(key);
+        let key = format_s(key);
         match out.iter_mut().find(|(k, _)| *k == key) {
             Some(slot) => slot.1 = v.clone(),
             None => out.push((key, v.clone())),

@@ -956,7 +956,7 @@ fn test_to_yaml() {
         (json!({"a": [[1, 2]]}), "a:\n- - 1\n  - 2\n"),
     ];
     for (v, want) in cases {
-        assert_eq!(to_yaml(v), *want, "{v}");
+        assert_eq!(crate::codec::to_yaml(v), *want, "{v}");
     }
 }
 

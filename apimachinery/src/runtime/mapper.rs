@@ -8,6 +8,7 @@ use std::fmt;
 use thiserror::Error;
 
 use super::table::{ResourceInfo, ResourceTable};
+use crate::gofmt::{format_list, quote};
 use crate::schema::{
     GroupKind, GroupResource, GroupVersion, GroupVersionKind, GroupVersionResource,
 };
@@ -54,7 +55,7 @@ pub enum MapperError {
         kinds: Vec<GroupVersionKind>,
     },
     /// kubectl's answer when an argument is neither a resource nor a kind.
-    #[error("the server doesn't have a resource type {}", go_quote(.0))]
+    #[error("the server doesn't have a resource type {}", quote(.0))]
     UnknownResourceType(String),
 }
 
@@ -70,37 +71,6 @@ impl MapperError {
     }
 }
 
-/// Go's `%q` for a string: double-quoted with Go escapes.
-fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// Go's `%v` for a slice of `Stringer`s: `[a b c]`.
-fn go_list<T: fmt::Display>(items: &[T]) -> String {
-    let parts: Vec<String> = items.iter().map(ToString::to_string).collect();
-    format!("[{}]", parts.join(" "))
-}
-
 fn no_kind_match_message(gk: &GroupKind, searched: &[String]) -> String {
     let mut versions: Vec<String> =
         searched.iter().map(|v| GroupVersion::new(&gk.group, v).to_string()).collect();
@@ -108,12 +78,12 @@ fn no_kind_match_message(gk: &GroupKind, searched: &[String]) -> String {
     versions.dedup();
     match versions.as_slice() {
         [] => {
-            format!("no matches for kind {} in group {}", go_quote(&gk.kind), go_quote(&gk.group))
+            format!("no matches for kind {} in group {}", quote(&gk.kind), quote(&gk.group))
         }
-        [one] => format!("no matches for kind {} in version {}", go_quote(&gk.kind), go_quote(one)),
+        [one] => format!("no matches for kind {} in version {}", quote(&gk.kind), quote(one)),
         many => {
-            let quoted: Vec<String> = many.iter().map(|v| go_quote(v)).collect();
-            format!("no matches for kind {} in versions [{}]", go_quote(&gk.kind), quoted.join(" "))
+            let quoted: Vec<String> = many.iter().map(|v| quote(v)).collect();
+            format!("no matches for kind {} in versions [{}]", quote(&gk.kind), quoted.join(" "))
         }
     }
 }
@@ -126,11 +96,11 @@ fn ambiguous_message(
     match (resources.is_empty(), kinds.is_empty()) {
         (false, false) => format!(
             "{partial} matches multiple resources {} and kinds {}",
-            go_list(resources),
-            go_list(kinds)
+            format_list(resources),
+            format_list(kinds)
         ),
-        (true, false) => format!("{partial} matches multiple kinds {}", go_list(kinds)),
-        (false, true) => format!("{partial} matches multiple resources {}", go_list(resources)),
+        (true, false) => format!("{partial} matches multiple kinds {}", format_list(kinds)),
+        (false, true) => format!("{partial} matches multiple resources {}", format_list(resources)),
         (true, true) => format!("{partial} matches multiple resources or kinds"),
     }
 }
@@ -238,7 +208,7 @@ impl ResourceTable {
                     if !warned.contains(&long) {
                         warnings.push(format!(
                             "short name {} could also match lower priority resource {}",
-                            go_quote(wanted),
+                            quote(wanted),
                             long
                         ));
                         warned.push(long);

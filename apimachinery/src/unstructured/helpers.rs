@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use crate::gofmt::{format_value, type_name};
+
 /// A JSON object, the content of an [`crate::unstructured::Unstructured`].
 pub type Object = Map<String, Value>;
 
@@ -19,106 +21,12 @@ pub fn json_path(fields: &[&str]) -> String {
     format!(".{}", fields.join("."))
 }
 
-/// Go's `%T` of a value decoded from JSON.
-pub fn go_type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "<nil>",
-        Value::Bool(_) => "bool",
-        Value::Number(n) if n.is_i64() => "int64",
-        Value::Number(_) => "float64",
-        Value::String(_) => "string",
-        Value::Array(_) => "[]interface {}",
-        Value::Object(_) => "map[string]interface {}",
-    }
-}
-
-/// Go's `%v` of a float64: shortest digits, exponent form below 1e-4 and from 1e6 on.
-pub fn go_format_float(f: f64) -> String {
-    go_format_g(f, format!("{f:e}"))
-}
-
-/// Go's `strconv.FormatFloat(f, 'g', -1, 32)`: like [`go_format_float`] with float32 digits.
-pub fn go_format_float32(f: f32) -> String {
-    go_format_g(f as f64, format!("{f:e}"))
-}
-
-fn go_format_g(f: f64, sci: String) -> String {
-    if f.is_nan() {
-        return "NaN".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "+Inf".into() } else { "-Inf".into() };
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() { "-0".into() } else { "0".into() };
-    }
-    // Rust's `{:e}` yields the shortest round-tripping digits, e.g. `1.5e6`.
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    // `%g` with the shortest digits switches to exponent form from 1e6 on.
-    if !(-4..6).contains(&exp) {
-        let sign = if exp < 0 { '-' } else { '+' };
-        return format!("{mantissa}e{sign}{:02}", exp.abs());
-    }
-    let neg = mantissa.starts_with('-');
-    let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
-    let point = exp + 1;
-    let mut out = String::new();
-    if neg {
-        out.push('-');
-    }
-    if point <= 0 {
-        out.push_str("0.");
-        for _ in 0..(-point) {
-            out.push('0');
-        }
-        out.push_str(&digits);
-    } else if (point as usize) >= digits.len() {
-        out.push_str(&digits);
-        for _ in 0..(point as usize - digits.len()) {
-            out.push('0');
-        }
-    } else {
-        let (a, b) = digits.split_at(point as usize);
-        out.push_str(a);
-        out.push('.');
-        out.push_str(b);
-    }
-    out
-}
-
-/// Go's `%v` of a value decoded from JSON (maps print with sorted keys).
-pub fn go_format_value(v: &Value) -> String {
-    match v {
-        Value::Null => "<nil>".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => i.to_string(),
-            None => go_format_float(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        Value::String(s) => s.clone(),
-        Value::Array(items) => {
-            let parts: Vec<String> = items.iter().map(go_format_value).collect();
-            format!("[{}]", parts.join(" "))
-        }
-        Value::Object(m) => {
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort();
-            let parts: Vec<String> = keys
-                .into_iter()
-                .map(|k| format!("{k}:{}", go_format_value(&m[k.as_str()])))
-                .collect();
-            format!("map[{}]", parts.join(" "))
-        }
-    }
-}
-
 fn type_error(fields: &[&str], v: &Value, expected: &str) -> AccessorError {
     AccessorError(format!(
         "{} accessor error: {} is of the type {}, expected {expected}",
         json_path(fields),
-        go_format_value(v),
-        go_type_name(v)
+        format_value(v),
+        type_name(v)
     ))
 }
 
@@ -167,40 +75,38 @@ pub fn nested_field_mut<'a>(
     Ok(map.get_mut(*last))
 }
 
-/// Returns a nested string.
-pub fn nested_string(obj: &Object, fields: &[&str]) -> Result<Option<String>, AccessorError> {
+/// The nested field converted by `get`: `Ok(None)` when missing, a type error naming
+/// `expected` when `get` rejects the value.
+fn nested_as<T>(
+    obj: &Object,
+    fields: &[&str],
+    expected: &str,
+    get: impl FnOnce(&Value) -> Option<T>,
+) -> Result<Option<T>, AccessorError> {
     match nested_field(obj, fields)? {
         None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(v) => Err(type_error(fields, v, "string")),
+        Some(v) => get(v).map(Some).ok_or_else(|| type_error(fields, v, expected)),
     }
+}
+
+/// Returns a nested string.
+pub fn nested_string(obj: &Object, fields: &[&str]) -> Result<Option<String>, AccessorError> {
+    nested_as(obj, fields, "string", |v| v.as_str().map(str::to_string))
 }
 
 /// Returns a nested bool.
 pub fn nested_bool(obj: &Object, fields: &[&str]) -> Result<Option<bool>, AccessorError> {
-    match nested_field(obj, fields)? {
-        None => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(v) => Err(type_error(fields, v, "bool")),
-    }
+    nested_as(obj, fields, "bool", Value::as_bool)
 }
 
 /// Returns a nested int64 (a JSON integer that fits in i64).
 pub fn nested_i64(obj: &Object, fields: &[&str]) -> Result<Option<i64>, AccessorError> {
-    match nested_field(obj, fields)? {
-        None => Ok(None),
-        Some(Value::Number(n)) if n.is_i64() => Ok(n.as_i64()),
-        Some(v) => Err(type_error(fields, v, "int64")),
-    }
+    nested_as(obj, fields, "int64", Value::as_i64)
 }
 
 /// Returns a nested float64 (a JSON number that is not an int64).
 pub fn nested_f64(obj: &Object, fields: &[&str]) -> Result<Option<f64>, AccessorError> {
-    match nested_field(obj, fields)? {
-        None => Ok(None),
-        Some(Value::Number(n)) if !n.is_i64() => Ok(n.as_f64()),
-        Some(v) => Err(type_error(fields, v, "float64")),
-    }
+    nested_as(obj, fields, "float64", |v| v.as_f64().filter(|_| !v.is_i64()))
 }
 
 /// Returns a nested number as float64, rejecting int64 values that would lose precision.
@@ -242,8 +148,8 @@ pub fn nested_string_slice(
                         return Err(AccessorError(format!(
                             "{} accessor error: contains non-string key in the slice: {} is of the type {}, expected string",
                             json_path(fields),
-                            go_format_value(other),
-                            go_type_name(other)
+                            format_value(other),
+                            type_name(other)
                         )));
                     }
                 }
@@ -256,20 +162,12 @@ pub fn nested_string_slice(
 
 /// Returns a copy of a nested list.
 pub fn nested_slice(obj: &Object, fields: &[&str]) -> Result<Option<Vec<Value>>, AccessorError> {
-    match nested_field(obj, fields)? {
-        None => Ok(None),
-        Some(Value::Array(items)) => Ok(Some(items.clone())),
-        Some(v) => Err(type_error(fields, v, "[]interface{}")),
-    }
+    nested_as(obj, fields, "[]interface{}", |v| v.as_array().cloned())
 }
 
 /// Returns a copy of a nested object.
 pub fn nested_map(obj: &Object, fields: &[&str]) -> Result<Option<Object>, AccessorError> {
-    match nested_field(obj, fields)? {
-        None => Ok(None),
-        Some(Value::Object(m)) => Ok(Some(m.clone())),
-        Some(v) => Err(type_error(fields, v, "map[string]interface{}")),
-    }
+    nested_as(obj, fields, "map[string]interface{}", |v| v.as_object().cloned())
 }
 
 fn string_map(
@@ -290,8 +188,8 @@ fn string_map(
                 return Err(AccessorError(format!(
                     "{} accessor error: contains non-string value in the map under key \"{k}\": {} is of the type {}, expected string",
                     json_path(fields),
-                    go_format_value(other),
-                    go_type_name(other)
+                    format_value(other),
+                    type_name(other)
                 )));
             }
         }

@@ -13,13 +13,14 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
+use crate::gofmt::type_name;
+
 pub use crate::schema::GroupVersionKind;
 
 pub use helpers::{
-    AccessorError, Object, go_format_float, go_format_float32, go_format_value, go_type_name,
-    json_path, nested_bool, nested_f64, nested_field, nested_field_mut, nested_i64, nested_map,
-    nested_null_coercing_string_map, nested_number_as_f64, nested_slice, nested_string,
-    nested_string_map, nested_string_slice, remove_nested_field, set_nested_field,
+    AccessorError, Object, json_path, nested_bool, nested_f64, nested_field, nested_field_mut,
+    nested_i64, nested_map, nested_null_coercing_string_map, nested_number_as_f64, nested_slice,
+    nested_string, nested_string_map, nested_string_slice, remove_nested_field, set_nested_field,
     set_nested_string_map, set_nested_string_slice,
 };
 
@@ -64,7 +65,7 @@ impl TryFrom<Value> for Unstructured {
     fn try_from(v: Value) -> Result<Self, Self::Error> {
         match v {
             Value::Object(object) => Ok(Self { object }),
-            other => Err(ConversionError::NotAnObject(go_type_name(&other))),
+            other => Err(ConversionError::NotAnObject(type_name(&other))),
         }
     }
 }
@@ -150,7 +151,7 @@ impl Unstructured {
             match item {
                 Value::Object(m) => out.push(Unstructured { object: m }),
                 other => {
-                    return Err(format!("items member is not an object: {}", go_type_name(&other)));
+                    return Err(format!("items member is not an object: {}", type_name(&other)));
                 }
             }
         }
@@ -412,7 +413,7 @@ impl<'de> Deserialize<'de> for UnstructuredList {
             Some(other) => {
                 return Err(serde::de::Error::custom(format!(
                     "items is of the type {}, expected []interface{{}}",
-                    go_type_name(&other)
+                    type_name(&other)
                 )));
             }
         };

@@ -247,24 +247,6 @@ fn test_nested_typed_accessor_errors() {
 }
 
 #[test]
-fn test_go_format_float() {
-    for (f, want) in [
-        (1.0, "1"),
-        (1.5, "1.5"),
-        (100000.0, "100000"),
-        (1000000.0, "1e+06"),
-        (1234567.0, "1.234567e+06"),
-        (0.0001, "0.0001"),
-        (0.00001, "1e-05"),
-        (-2.5, "-2.5"),
-        (0.1, "0.1"),
-        (123.456, "123.456"),
-    ] {
-        assert_eq!(go_format_float(f), want, "{f}");
-    }
-}
-
-#[test]
 fn test_group_version_kind_accessors() {
     for (api_version, kind, want) in [
         ("", "Pod", GroupVersionKind::new("", "", "Pod")),
