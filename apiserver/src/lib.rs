@@ -5,6 +5,8 @@
 
 use client::cli::{self, ComponentError};
 
+pub mod storage;
+
 /// Command-line options, spelled as upstream's kube-apiserver spells them.
 #[derive(Debug, clap::Parser)]
 #[command(

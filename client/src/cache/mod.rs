@@ -1,0 +1,95 @@
+//! In-memory halves of client-go's `tools/cache`: object keys, the indexed thread-safe store
+//! ([`Indexer`]) and the [`DeltaFIFO`] queue that reflectors and informers communicate through.
+//!
+//! Objects are generic and shared: stores hold `Arc<T>` and hand out clones of the `Arc`,
+//! never of the object. Stored objects must be treated as immutable.
+
+mod delta_fifo;
+mod keys;
+mod store;
+mod thread_safe_store;
+
+#[cfg(test)]
+mod delta_fifo_tests;
+#[cfg(test)]
+mod tests;
+
+pub use delta_fifo::{
+    BoxError, Delta, DeltaFIFO, DeltaFifoOptions, DeltaType, Deltas, ProcessError, TransformFunc,
+};
+pub use keys::{
+    DeletedFinalStateUnknown, DeltaObject, KeyFunc, MetaAccess, MetaRef, NAMESPACE_INDEX, ViaJson,
+    ViaMetadata, deletion_handling_meta_namespace_key_func, meta_namespace_index_func,
+    meta_namespace_key_func, object_key, split_meta_namespace_key,
+};
+pub use store::{Indexer, KeyListerGetter, ReflectorStore};
+pub use thread_safe_store::{IndexFunc, Indexers, ThreadSafeStore};
+
+/// Errors of the cache types; messages match client-go's.
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    /// The object has no readable metadata.
+    #[error("object has no meta: {0}")]
+    NoMeta(String),
+    /// A key is not `name` or `namespace/name`.
+    #[error("unexpected key format: {}", go_quote(.0))]
+    UnexpectedKeyFormat(String),
+    /// No key could be computed for an object.
+    #[error("couldn't create key for object: {0}")]
+    Key(Box<CacheError>),
+    /// A [`Deltas`] list was empty, so it names no object.
+    #[error("0 length Deltas object; can't get key")]
+    ZeroLengthDeltas,
+    /// The named index is not registered.
+    #[error("Index with name {0} does not exist")]
+    IndexNotFound(String),
+    /// [`Indexer::add_indexers`] was given names that are already registered (sorted).
+    #[error("indexer conflict: map[{}]", .0.iter().map(|n| format!("{n}:{{}}")).collect::<Vec<_>>().join(" "))]
+    IndexerConflict(Vec<String>),
+    /// The queue is closed.
+    #[error("DeltaFIFO: manipulating with closed queue")]
+    FifoClosed,
+    /// Queueing one object of a [`DeltaFIFO::replace`] failed.
+    #[error("couldn't enqueue object: {0}")]
+    Enqueue(Box<CacheError>),
+    /// Queueing one object of a [`DeltaFIFO::resync`] failed.
+    #[error("couldn't queue object: {0}")]
+    QueueObject(Box<CacheError>),
+    /// A [`DeltaFIFO::pop`] callback failed.
+    #[error(transparent)]
+    Process(BoxError),
+    /// A transformer rejected an object.
+    #[error(transparent)]
+    TransformFailed(BoxError),
+    /// An [`Indexer`]'s transformer rejected an object.
+    #[error("transforming: {0}")]
+    Transforming(Box<CacheError>),
+    /// A caller-supplied key or lookup function failed.
+    #[error("{0}")]
+    Custom(String),
+}
+
+/// Quotes like Go's `%q` for the characters keys realistically contain.
+fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\u{b}' => out.push_str("\\v"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
