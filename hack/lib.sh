@@ -25,6 +25,6 @@ apt_install() {
 
 # The Debian packages every build and test needs.
 install_build_deps() {
-  apt_install protobuf-compiler
+  apt_install protobuf-compiler libprotobuf-dev
   command -v cargo >/dev/null || { echo "cargo is required (rustup toolchain)" >&2; exit 1; }
 }

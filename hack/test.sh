@@ -6,6 +6,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$KUBE_ROOT"
 
 install_build_deps
+# Real etcd (Debian etcd-server 3.4) for the etcd3 storage backend's run of the shared suite.
+apt_install etcd-server
 
 log "cargo fmt --check"
 cargo fmt --all -- --check
