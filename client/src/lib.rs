@@ -5,3 +5,4 @@
 pub mod cache;
 pub mod cli;
 pub mod version;
+pub mod workqueue;
