@@ -5,7 +5,9 @@
 //! revision next to the value, and the layer above turns it into `metadata.resourceVersion`.
 
 mod continuation;
+pub mod cacher;
 pub mod embedded;
+pub mod etcd3;
 
 #[cfg(test)]
 pub(crate) mod suite;

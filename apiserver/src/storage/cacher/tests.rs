@@ -1,0 +1,777 @@
+//! Watch cache tests over the embedded backend, named after upstream's cacher_test.go,
+//! cacher_whitebox_test.go and watch_cache_test.go cases they mirror.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tokio::sync::{broadcast, mpsc, watch};
+
+use super::super::{
+    Embedded, EmbeddedOptions, KeyValue, ListOptions, ListResult, Storage, StorageError,
+    StorageFuture, Watch, WatchEvent,
+};
+use super::{CacheEvent, CacheWatch, Cacher, CacherOptions, WatchOptions};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// A backend wrapper that counts lists and lets a test fail lists, hold watches back and break
+/// the watches it has handed out.
+struct Probe {
+    inner: Embedded,
+    lists: AtomicUsize,
+    fail_lists: AtomicBool,
+    gate: watch::Sender<bool>,
+    breaker: broadcast::Sender<()>,
+}
+
+impl Probe {
+    fn lists(&self) -> usize {
+        self.lists.load(Ordering::SeqCst)
+    }
+
+    fn break_watches(&self) {
+        let _ = self.breaker.send(());
+    }
+}
+
+impl Storage for Probe {
+    fn create<'a>(&'a self, key: &'a str, value: Vec<u8>) -> StorageFuture<'a, u64> {
+        self.inner.create(key, value)
+    }
+    fn get<'a>(&'a self, key: &'a str) -> StorageFuture<'a, Option<KeyValue>> {
+        self.inner.get(key)
+    }
+    fn list<'a>(&'a self, key: &'a str, options: ListOptions) -> StorageFuture<'a, ListResult> {
+        self.lists.fetch_add(1, Ordering::SeqCst);
+        if self.fail_lists.load(Ordering::SeqCst) {
+            return Box::pin(async { Err(StorageError::Unavailable("injected".to_string())) });
+        }
+        self.inner.list(key, options)
+    }
+    fn update<'a>(
+        &'a self,
+        key: &'a str,
+        expected: Option<u64>,
+        value: Vec<u8>,
+    ) -> StorageFuture<'a, u64> {
+        self.inner.update(key, expected, value)
+    }
+    fn delete<'a>(&'a self, key: &'a str, expected: Option<u64>) -> StorageFuture<'a, KeyValue> {
+        self.inner.delete(key, expected)
+    }
+    fn watch<'a>(&'a self, key: &'a str, from: u64, recursive: bool) -> StorageFuture<'a, Watch> {
+        Box::pin(async move {
+            let mut gate = self.gate.subscribe();
+            let _ = gate.wait_for(|open| *open).await;
+            let mut inner = self.inner.watch(key, from, recursive).await?;
+            let mut broken = self.breaker.subscribe();
+            let (tx, rx) = mpsc::channel(1024);
+            tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        _ = broken.recv() => {
+                            let e = StorageError::Unavailable("broken by test".to_string());
+                            let _ = tx.send(WatchEvent::Error(e)).await;
+                            return;
+                        }
+                        ev = inner.recv() => match ev {
+                            Some(ev) => if tx.send(ev).await.is_err() { return },
+                            None => return,
+                        },
+                    }
+                }
+            });
+            Ok(Watch::new(rx))
+        })
+    }
+    fn current_revision(&self) -> StorageFuture<'_, u64> {
+        self.inner.current_revision()
+    }
+    fn compacted_revision(&self) -> StorageFuture<'_, u64> {
+        self.inner.compacted_revision()
+    }
+    fn compact(&self, revision: u64) -> StorageFuture<'_, ()> {
+        self.inner.compact(revision)
+    }
+    fn count<'a>(&'a self, prefix: &'a str) -> StorageFuture<'a, u64> {
+        self.inner.count(prefix)
+    }
+}
+
+struct Env {
+    probe: Arc<Probe>,
+    cacher: Cacher,
+    _dir: tempfile::TempDir,
+}
+
+fn quick() -> CacherOptions {
+    CacherOptions {
+        bookmark_interval: Duration::from_millis(50),
+        ready_timeout: WAIT,
+        freshness_timeout: WAIT,
+        relist_backoff: Duration::from_millis(10),
+        ..CacherOptions::default()
+    }
+}
+
+/// An embedded backend with progress bookmarks (so idle prefixes catch up), behind a probe,
+/// behind a cacher of `/pods`.
+async fn env_with(options: CacherOptions, progress: Option<Duration>) -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let inner = Embedded::open_with(
+        dir.path(),
+        EmbeddedOptions { progress_interval: progress, ..EmbeddedOptions::default() },
+    )
+    .unwrap();
+    let probe = Arc::new(Probe {
+        inner,
+        lists: AtomicUsize::new(0),
+        fail_lists: AtomicBool::new(false),
+        gate: watch::channel(true).0,
+        breaker: broadcast::channel(4).0,
+    });
+    let storage: Arc<dyn Storage> = probe.clone();
+    let cacher = Cacher::with_options(storage, "/pods", options).unwrap();
+    cacher.wait_ready().await.unwrap();
+    Env { probe, cacher, _dir: dir }
+}
+
+async fn env() -> Env {
+    env_with(quick(), Some(Duration::from_millis(20))).await
+}
+
+fn b(s: &str) -> Vec<u8> {
+    s.as_bytes().to_vec()
+}
+
+async fn next(w: &mut CacheWatch) -> CacheEvent {
+    match tokio::time::timeout(WAIT, w.recv()).await {
+        Ok(Some(ev)) => ev,
+        Ok(None) => panic!("watch ended unexpectedly"),
+        Err(_) => panic!("no event within {WAIT:?}"),
+    }
+}
+
+/// The next event that is not a progress bookmark.
+async fn next_change(w: &mut CacheWatch) -> CacheEvent {
+    loop {
+        let ev = next(w).await;
+        if let CacheEvent::Event(e) = &ev
+            && matches!(**e, WatchEvent::Bookmark { .. })
+        {
+            continue;
+        }
+        return ev;
+    }
+}
+
+/// A compact description of an event: kind, key, value, revision.
+fn describe(ev: &CacheEvent) -> (String, String, String, u64) {
+    let (kind, e) = match ev {
+        CacheEvent::Event(e) => match &**e {
+            WatchEvent::Added(x) => ("ADDED", x),
+            WatchEvent::Modified(x) => ("MODIFIED", x),
+            WatchEvent::Deleted(x) => ("DELETED", x),
+            WatchEvent::Bookmark { revision } => {
+                return ("BOOKMARK".into(), String::new(), String::new(), *revision);
+            }
+            WatchEvent::Error(err) => return ("ERROR".into(), err.to_string(), String::new(), 0),
+        },
+        CacheEvent::InitialEventsEnd { revision } => {
+            return ("INITIAL_END".into(), String::new(), String::new(), *revision);
+        }
+    };
+    (kind.to_string(), e.key.clone(), String::from_utf8_lossy(&e.value).into_owned(), e.revision)
+}
+
+fn check_events(got: &[CacheEvent], want: &[(&str, &str, &str, u64)]) {
+    let got: Vec<_> = got.iter().map(describe).collect();
+    let want: Vec<_> = want
+        .iter()
+        .map(|(k, key, v, r)| (k.to_string(), key.to_string(), v.to_string(), *r))
+        .collect();
+    assert_eq!(got, want);
+}
+
+async fn wait_revision(c: &Cacher, revision: u64) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while c.revision() < revision {
+        assert!(tokio::time::Instant::now() < deadline, "cache stuck at {}", c.revision());
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+fn keys(r: &ListResult) -> Vec<(String, u64)> {
+    r.items.iter().map(|kv| (kv.key.clone(), kv.mod_revision)).collect()
+}
+
+fn opts(revision: Option<u64>, limit: u64) -> ListOptions {
+    ListOptions { revision, limit, recursive: true, continue_key: None }
+}
+
+/// Mirrors TestWaitUntilFreshAndListFromCache: a consistent list right after writes sees them and
+/// is served from the cache, even when another prefix moved storage's revision.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_wait_until_fresh_and_list_from_cache() {
+    let e = env().await;
+    let c = &e.cacher;
+    let ra = c.create("/pods/ns/a", b("a")).await.unwrap();
+    let rb = c.create("/pods/ns/b", b("b")).await.unwrap();
+    let rb2 = c.update("/pods/ns/b", Some(rb), b("b2")).await.unwrap();
+    let other = c.create("/other/x", b("x")).await.unwrap();
+    let before = e.probe.lists();
+    let got = c.list("/pods/ns", ListOptions::recursive()).await.unwrap();
+    assert_eq!(e.probe.lists(), before, "consistent list must come from the cache");
+    assert_eq!(keys(&got), vec![("/pods/ns/a".into(), ra), ("/pods/ns/b".into(), rb2)]);
+    assert_eq!(got.items[1].value, b("b2"));
+    assert!(got.revision >= other, "{} < {other}", got.revision);
+    let deleted = c.delete("/pods/ns/a", None).await.unwrap().mod_revision;
+    let got = c.list("/pods", ListOptions::recursive()).await.unwrap();
+    assert_eq!(keys(&got), vec![("/pods/ns/b".into(), rb2)]);
+    assert!(got.revision >= deleted);
+    // Non-recursive: the one key.
+    let one = ListOptions::default();
+    let got = c.list("/pods/ns/b", one.clone()).await.unwrap();
+    assert_eq!(keys(&got), vec![("/pods/ns/b".into(), rb2)]);
+    assert!(c.list("/pods/ns/a", one).await.unwrap().items.is_empty());
+    // Outside the prefix: storage answers.
+    let got = c.list("/other", ListOptions::recursive()).await.unwrap();
+    assert_eq!(keys(&got), vec![("/other/x".into(), other)]);
+}
+
+/// Mirrors TestConsistentReadFallback: without progress bookmarks an idle prefix cannot prove it
+/// is fresh, so the list falls back to storage after the timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_consistent_read_fallback() {
+    let options = CacherOptions { freshness_timeout: Duration::from_millis(100), ..quick() };
+    let e = env_with(options, None).await;
+    let c = &e.cacher;
+    let ra = c.create("/pods/ns/a", b("a")).await.unwrap();
+    wait_revision(c, ra).await;
+    let other = c.create("/other/x", b("x")).await.unwrap();
+    let before = e.probe.lists();
+    let got = c.list("/pods", ListOptions::recursive()).await.unwrap();
+    assert_eq!(e.probe.lists(), before + 1, "expected a storage fallback");
+    assert_eq!(keys(&got), vec![("/pods/ns/a".into(), ra)]);
+    assert_eq!(got.revision, other);
+}
+
+/// Mirrors TestGetListNonRecursiveCacheWithConsistentListFromCache's resourceVersion "0" cases:
+/// "any" lists serve the cached state, paged by limit with a continue token storage accepts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_list_resource_version_zero() {
+    let e = env().await;
+    let c = &e.cacher;
+    let mut revs = Vec::new();
+    for name in ["a", "b", "c", "d", "e"] {
+        revs.push(c.create(&format!("/pods/ns/{name}"), b(name)).await.unwrap());
+    }
+    let last = *revs.last().unwrap();
+    wait_revision(c, last).await;
+    let before = e.probe.lists();
+    let all = c.list("/pods", opts(Some(0), 0)).await.unwrap();
+    assert_eq!(all.items.len(), 5);
+    assert_eq!(all.revision, last);
+    assert_eq!(e.probe.lists(), before);
+    let exact = c.list("/pods/ns/c", ListOptions { revision: Some(0), ..ListOptions::default() });
+    assert_eq!(keys(&exact.await.unwrap()), vec![("/pods/ns/c".into(), revs[2])]);
+    // Paging: first page from the cache, the rest from storage at the same revision.
+    let page = c.list("/pods", opts(Some(0), 2)).await.unwrap();
+    assert_eq!(e.probe.lists(), before);
+    assert_eq!(keys(&page), vec![("/pods/ns/a".into(), revs[0]), ("/pods/ns/b".into(), revs[1])]);
+    assert_eq!(page.remaining, Some(3));
+    let token = page.continue_key.clone().unwrap();
+    c.update("/pods/ns/d", None, b("d2")).await.unwrap();
+    let rest = ListOptions { continue_key: Some(token), ..opts(None, 10) };
+    let rest = c.list("/pods", rest).await.unwrap();
+    assert_eq!(e.probe.lists(), before + 1);
+    assert_eq!(rest.revision, last);
+    assert_eq!(
+        rest.items.iter().map(|kv| kv.value.clone()).collect::<Vec<_>>(),
+        [b("c"), b("d"), b("e")]
+    );
+    assert_eq!(rest.continue_key, None);
+}
+
+/// Mirrors TestMatchExactResourceVersionFallback: an exact older revision is read from storage.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_match_exact_resource_version_fallback() {
+    let e = env().await;
+    let c = &e.cacher;
+    let r1 = c.create("/pods/ns/a", b("a1")).await.unwrap();
+    let r2 = c.update("/pods/ns/a", None, b("a2")).await.unwrap();
+    wait_revision(c, r2).await;
+    let before = e.probe.lists();
+    let old = c.list("/pods", opts(Some(r1), 0)).await.unwrap();
+    assert_eq!(e.probe.lists(), before + 1);
+    assert_eq!(old.revision, r1);
+    assert_eq!(old.items[0].value, b("a1"));
+    // The cache's own revision is served from memory.
+    let now = c.list("/pods", opts(Some(c.revision()), 0)).await.unwrap();
+    assert_eq!(e.probe.lists(), before + 1);
+    assert_eq!(now.items[0].value, b("a2"));
+    // A limit on a non-"any" read goes to storage.
+    c.list("/pods", opts(None, 1)).await.unwrap();
+    assert_eq!(e.probe.lists(), before + 2);
+}
+
+/// Mirrors TestEvents: a watch from a revision inside the window replays exactly the events
+/// after it, then continues live; outside keys and the start revision itself are not replayed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_events() {
+    let e = env().await;
+    let c = &e.cacher;
+    let r1 = c.create("/pods/ns/a", b("a1")).await.unwrap();
+    let r2 = c.create("/pods/ns/b", b("b1")).await.unwrap();
+    let r3 = c.update("/pods/ns/a", None, b("a2")).await.unwrap();
+    c.create("/other/x", b("x")).await.unwrap();
+    let r4 = c.delete("/pods/ns/b", None).await.unwrap().mod_revision;
+    wait_revision(c, r4).await;
+    let options =
+        WatchOptions { from_revision: Some(r1), recursive: true, ..WatchOptions::default() };
+    let mut w = c.watch_with("/pods", options).await.unwrap();
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        got.push(next_change(&mut w).await);
+    }
+    let r5 = c.create("/pods/ns/c", b("c1")).await.unwrap();
+    got.push(next_change(&mut w).await);
+    check_events(
+        &got,
+        &[
+            ("ADDED", "/pods/ns/b", "b1", r2),
+            ("MODIFIED", "/pods/ns/a", "a2", r3),
+            ("DELETED", "/pods/ns/b", "b1", r4),
+            ("ADDED", "/pods/ns/c", "c1", r5),
+        ],
+    );
+    // A single-key watch sees only its key.
+    let options = WatchOptions { from_revision: Some(r1), ..WatchOptions::default() };
+    let mut one = c.watch_with("/pods/ns/a", options).await.unwrap();
+    let got = vec![next_change(&mut one).await];
+    check_events(&got, &[("MODIFIED", "/pods/ns/a", "a2", r3)]);
+    // The previous value comes through from storage.
+    match &got[0] {
+        CacheEvent::Event(ev) => match &**ev {
+            WatchEvent::Modified(x) => assert_eq!(x.prev_value, Some(b("a1"))),
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Mirrors TestEvents' "too old resource version" cases: once the window dropped events, a watch
+/// must start at or after the revision just before the oldest one kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_events_too_old_resource_version() {
+    let e = env_with(CacherOptions { history_capacity: 3, ..quick() }, None).await;
+    let c = &e.cacher;
+    let start = c.create("/pods/ns/first", b("x")).await.unwrap();
+    let mut revs = Vec::new();
+    for i in 0..6 {
+        revs.push(c.create(&format!("/pods/ns/p{i}"), b("x")).await.unwrap());
+    }
+    wait_revision(c, revs[5]).await;
+    assert_eq!(c.shared.lock().window(), revs[3..].to_vec());
+    let watch_from = |from: u64| {
+        c.watch_with(
+            "/pods",
+            WatchOptions { from_revision: Some(from), recursive: true, ..WatchOptions::default() },
+        )
+    };
+    for too_old in [start, revs[0], revs[1]] {
+        match watch_from(too_old).await {
+            Err(StorageError::ResourceExpired { message, continue_token: None }) => {
+                assert_eq!(message, format!("too old resource version: {too_old} ({})", revs[2]));
+            }
+            other => panic!("from {too_old}: {other:?}"),
+        }
+    }
+    let mut w = watch_from(revs[2]).await.unwrap();
+    for want in &revs[3..] {
+        assert_eq!(describe(&next_change(&mut w).await).3, *want);
+    }
+    // Through the Storage trait the error is the same.
+    let err = c.watch("/pods", revs[0], true).await.unwrap_err();
+    assert!(matches!(err, StorageError::ResourceExpired { .. }), "{err:?}");
+}
+
+/// Mirrors the storage suite's TestWatchFromZero through the cache: the current state as Added
+/// events, then live changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_watch_from_zero() {
+    let e = env().await;
+    let c = &e.cacher;
+    let ra = c.create("/pods/ns/a", b("a1")).await.unwrap();
+    let rb = c.create("/pods/ns/b", b("b1")).await.unwrap();
+    let ra2 = c.update("/pods/ns/a", None, b("a2")).await.unwrap();
+    wait_revision(c, ra2).await;
+    let mut w = c.watch("/pods/ns", 0, true).await.unwrap();
+    let mut got = Vec::new();
+    for _ in 0..2 {
+        got.push(w.recv().await.unwrap());
+    }
+    let rc = c.create("/pods/ns/c", b("c1")).await.unwrap();
+    got.push(tokio::time::timeout(WAIT, w.recv()).await.unwrap().unwrap());
+    let got: Vec<_> = got
+        .into_iter()
+        .map(|ev| match ev {
+            WatchEvent::Added(x) => ("ADDED", x.key, x.revision, x.create_revision),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("ADDED", "/pods/ns/a".to_string(), ra2, ra),
+            ("ADDED", "/pods/ns/b".to_string(), rb, rb),
+            ("ADDED", "/pods/ns/c".to_string(), rc, rc),
+        ]
+    );
+}
+
+/// Mirrors TestCacherNoLeakWithMultipleWatchers at scale: 2,000 watchers all receive the same
+/// sequence, each event shared rather than copied, and dropped watchers are released.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_cacher_no_leak_with_multiple_watchers() {
+    let e = env_with(quick(), None).await;
+    let c = &e.cacher;
+    let mut watchers = Vec::new();
+    for i in 0..2000 {
+        let key = if i % 2 == 0 { "/pods" } else { "/pods/ns" };
+        let options =
+            WatchOptions { from_revision: None, recursive: true, ..WatchOptions::default() };
+        watchers.push(c.watch_with(key, options).await.unwrap());
+    }
+    assert_eq!(c.watcher_count(), 2000);
+    let mut revs = Vec::new();
+    for i in 0..20 {
+        let key = format!("/pods/ns/p{}", i % 5);
+        let r = match c.create(&key, b(&i.to_string())).await {
+            Ok(r) => r,
+            Err(StorageError::KeyExists { .. }) => {
+                c.update(&key, None, b(&i.to_string())).await.unwrap()
+            }
+            Err(err) => panic!("{err}"),
+        };
+        revs.push(r);
+    }
+    let mut first: Vec<Arc<WatchEvent>> = Vec::new();
+    for (i, w) in watchers.iter_mut().enumerate() {
+        for (j, want) in revs.iter().enumerate() {
+            let ev = match next_change(w).await {
+                CacheEvent::Event(ev) => ev,
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(ev.revision(), Some(*want), "watcher {i}");
+            if i == 0 {
+                first.push(ev);
+            } else {
+                assert!(Arc::ptr_eq(&ev, &first[j]), "watcher {i} got a copy of event {j}");
+            }
+        }
+    }
+    drop(watchers);
+    let r = c.create("/pods/ns/last", b("x")).await.unwrap();
+    wait_revision(c, r).await;
+    assert_eq!(c.watcher_count(), 0);
+}
+
+/// Mirrors TestDispatchEventWillNotBeBlockedByTimedOutWatcher: a watcher that stops reading is
+/// ended with an error once its buffer fills, while the others keep receiving everything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_dispatch_event_will_not_be_blocked_by_timed_out_watcher() {
+    let e = env_with(CacherOptions { watcher_buffer: 4, ..quick() }, None).await;
+    let c = &e.cacher;
+    let start = WatchOptions { from_revision: None, recursive: true, ..WatchOptions::default() };
+    let mut slow = c.watch_with("/pods", start.clone()).await.unwrap();
+    let mut fast = c.watch_with("/pods", start).await.unwrap();
+    let mut revs = Vec::new();
+    for i in 0..12 {
+        let r = c.create(&format!("/pods/ns/p{i}"), b("x")).await.unwrap();
+        // Lockstep keeps the reading watcher's buffer from filling.
+        assert_eq!(describe(&next_change(&mut fast).await).3, r);
+        revs.push(r);
+    }
+    let mut got = Vec::new();
+    let err = loop {
+        match describe(&next(&mut slow).await) {
+            (kind, msg, _, _) if kind == "ERROR" => break msg,
+            (_, _, _, r) => got.push(r),
+        }
+    };
+    assert_eq!(got, revs[..4].to_vec());
+    assert_eq!(err, "storage unavailable: watch of /pods terminated: the consumer fell behind");
+    assert!(tokio::time::timeout(WAIT, slow.recv()).await.unwrap().is_none());
+    let r = c.create("/pods/ns/after", b("x")).await.unwrap();
+    assert_eq!(describe(&next_change(&mut fast).await).3, r);
+}
+
+/// Mirrors TestCacherSendBookmarkEvents: watchers that asked get periodic bookmarks at the
+/// cache revision, never going back; others get none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_cacher_send_bookmark_events() {
+    let e = env().await;
+    let c = &e.cacher;
+    let options = |bookmarks| WatchOptions {
+        from_revision: None,
+        recursive: true,
+        bookmarks,
+        ..WatchOptions::default()
+    };
+    let mut with = c.watch_with("/pods", options(true)).await.unwrap();
+    let mut without = c.watch_with("/pods", options(false)).await.unwrap();
+    let mut last = 0;
+    let mut bookmarks = Vec::new();
+    for i in 0..3 {
+        let r = c.create(&format!("/pods/ns/p{i}"), b("x")).await.unwrap();
+        loop {
+            match describe(&next(&mut with).await) {
+                (kind, _, _, rev) if kind == "BOOKMARK" => {
+                    assert!(rev >= last, "bookmark went back: {rev} < {last}");
+                    last = rev;
+                    if rev >= r {
+                        bookmarks.push(rev);
+                        break;
+                    }
+                }
+                (_, _, _, rev) => {
+                    assert!(rev >= last);
+                    last = rev;
+                }
+            }
+        }
+        // The plain watcher sees the change and no bookmark before it.
+        assert_eq!(
+            describe(&next(&mut without).await),
+            ("ADDED".into(), format!("/pods/ns/p{i}"), "x".into(), r)
+        );
+    }
+    assert!(bookmarks.windows(2).all(|w| w[0] < w[1]), "{bookmarks:?}");
+}
+
+/// Mirrors TestInitialEventsEndBookmark: sendInitialEvents streams the state as Added events and
+/// ends it with one marker at the cache revision, then continues live.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_initial_events_end_bookmark() {
+    let e = env().await;
+    let c = &e.cacher;
+    let rb = c.create("/pods/ns/b", b("b")).await.unwrap();
+    let ra = c.create("/pods/ns/a", b("a")).await.unwrap();
+    let options = WatchOptions {
+        from_revision: None,
+        recursive: true,
+        bookmarks: true,
+        send_initial_events: true,
+    };
+    let mut w = c.watch_with("/pods", options).await.unwrap();
+    let got = vec![next(&mut w).await, next(&mut w).await, next(&mut w).await];
+    let end = c.revision();
+    assert!(end >= ra);
+    check_events(
+        &got,
+        &[
+            ("ADDED", "/pods/ns/a", "a", ra),
+            ("ADDED", "/pods/ns/b", "b", rb),
+            ("INITIAL_END", "", "", end),
+        ],
+    );
+    let rc = c.create("/pods/ns/c", b("c")).await.unwrap();
+    check_events(&[next_change(&mut w).await], &[("ADDED", "/pods/ns/c", "c", rc)]);
+    // With a start revision the cache first waits to reach it; the marker is a bookmark in the
+    // Storage spelling.
+    let options = WatchOptions {
+        from_revision: Some(rc),
+        recursive: false,
+        bookmarks: false,
+        send_initial_events: true,
+    };
+    let mut w = c.watch_with("/pods/ns/c", options).await.unwrap();
+    let got = vec![next(&mut w).await, next(&mut w).await];
+    check_events(&got, &[("ADDED", "/pods/ns/c", "c", rc), ("INITIAL_END", "", "", c.revision())]);
+    assert_eq!(
+        got[1].clone().into_watch_event(),
+        WatchEvent::Bookmark { revision: describe(&got[1]).3 }
+    );
+}
+
+/// Mirrors TestCacherDontMissEventsOnReinitialization's recovery path: when the reflector's watch
+/// breaks and storage compacted past the cache, it relists, ends old watchers and serves the new
+/// state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_reflector_relists_after_compaction() {
+    let e = env().await;
+    let c = &e.cacher;
+    let r1 = c.create("/pods/ns/a", b("a1")).await.unwrap();
+    wait_revision(c, r1).await;
+    let options =
+        WatchOptions { from_revision: Some(r1), recursive: true, ..WatchOptions::default() };
+    let mut old = c.watch_with("/pods", options).await.unwrap();
+    let lists = e.probe.lists();
+    // Hold the reflector's next watch back, break the current one, then move past the cache.
+    e.probe.gate.send_replace(false);
+    e.probe.break_watches();
+    let r2 = c.update("/pods/ns/a", None, b("a2")).await.unwrap();
+    let r3 = c.create("/pods/ns/b", b("b1")).await.unwrap();
+    c.compact(r3).await.unwrap();
+    e.probe.gate.send_replace(true);
+    // The old watcher ends without an error (it may have seen r2 first).
+    loop {
+        match tokio::time::timeout(WAIT, old.recv()).await.expect("old watcher not ended") {
+            None => break,
+            Some(ev) => assert_eq!(describe(&ev).3, r2, "{ev:?}"),
+        }
+    }
+    wait_revision(c, r3).await;
+    assert!(e.probe.lists() > lists, "expected a relist");
+    let got = c.list("/pods", opts(Some(0), 0)).await.unwrap();
+    assert_eq!(keys(&got), vec![("/pods/ns/a".into(), r2), ("/pods/ns/b".into(), r3)]);
+    // The window restarts at the relist: older starts are expired, newer ones work.
+    let err = c.watch("/pods", r1, true).await.unwrap_err();
+    assert!(matches!(err, StorageError::ResourceExpired { .. }), "{err:?}");
+    let mut w = c.watch("/pods", r3, true).await.unwrap();
+    let r4 = c.delete("/pods/ns/a", None).await.unwrap().mod_revision;
+    loop {
+        match tokio::time::timeout(WAIT, w.recv()).await.unwrap().unwrap() {
+            WatchEvent::Deleted(x) => {
+                assert_eq!((x.key.as_str(), x.revision), ("/pods/ns/a", r4));
+                break;
+            }
+            WatchEvent::Bookmark { .. } => {}
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+/// A broken storage watch that can resume from the cache revision keeps watchers alive and the
+/// window intact (upstream's reflector re-watches from its last resourceVersion).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_reflector_resumes_broken_watch() {
+    let e = env().await;
+    let c = &e.cacher;
+    let r1 = c.create("/pods/ns/a", b("a1")).await.unwrap();
+    wait_revision(c, r1).await;
+    let options =
+        WatchOptions { from_revision: Some(r1), recursive: true, ..WatchOptions::default() };
+    let mut w = c.watch_with("/pods", options).await.unwrap();
+    let lists = e.probe.lists();
+    e.probe.break_watches();
+    let r2 = c.update("/pods/ns/a", None, b("a2")).await.unwrap();
+    check_events(&[next_change(&mut w).await], &[("MODIFIED", "/pods/ns/a", "a2", r2)]);
+    assert_eq!(e.probe.lists(), lists, "resuming must not relist");
+}
+
+/// Mirrors TestRetryAfterForUnreadyCache / TestCacherDontAcceptRequestsStopped: while the first
+/// list fails, reads wait for readiness and then fail with the reason; paged "any" lists go to
+/// storage instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_retry_after_for_unready_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let probe = Arc::new(Probe {
+        inner: Embedded::open(dir.path()).unwrap(),
+        lists: AtomicUsize::new(0),
+        fail_lists: AtomicBool::new(true),
+        gate: watch::channel(true).0,
+        breaker: broadcast::channel(4).0,
+    });
+    let options = CacherOptions { ready_timeout: Duration::from_millis(100), ..quick() };
+    let storage: Arc<dyn Storage> = probe.clone();
+    let c = Cacher::with_options(storage, "/pods", options).unwrap();
+    assert!(!c.is_ready());
+    let err = c.list("/pods", opts(Some(0), 0)).await.unwrap_err();
+    assert_eq!(
+        err,
+        StorageError::Unavailable(
+            "storage is (re)initializing: storage unavailable: injected".into()
+        )
+    );
+    let err = c.watch("/pods", 0, true).await.unwrap_err();
+    assert!(matches!(err, StorageError::Unavailable(_)), "{err:?}");
+    // Paged lists bypass the unready cache; they fail here only because storage lists fail.
+    let err = c.list("/pods", opts(Some(0), 5)).await.unwrap_err();
+    assert_eq!(err, StorageError::Unavailable("injected".into()));
+    probe.fail_lists.store(false, Ordering::SeqCst);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !c.is_ready() {
+        assert!(tokio::time::Instant::now() < deadline, "cache never became ready");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(c.list("/pods", opts(Some(0), 0)).await.unwrap().items.is_empty());
+}
+
+/// Keys outside the prefix and invalid keys are refused or passed through, never served stale.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_key_outside_prefix() {
+    let e = env().await;
+    let c = &e.cacher;
+    assert_eq!(c.prefix(), "/pods/");
+    let r = c.create("/podsx/a", b("x")).await.unwrap();
+    let got = c.list("/podsx", opts(Some(0), 0)).await.unwrap();
+    assert_eq!(keys(&got), vec![("/podsx/a".into(), r)]);
+    let err = c.watch_with("/podsx", WatchOptions::default()).await.unwrap_err();
+    assert!(matches!(err, StorageError::InvalidKey(_)), "{err:?}");
+    for bad in ["", "/", "/pods/../x"] {
+        assert!(
+            matches!(c.list(bad, ListOptions::recursive()).await, Err(StorageError::InvalidKey(_))),
+            "{bad}"
+        );
+    }
+    let (got, _) = c.get_cached("/pods/none").await.unwrap();
+    assert_eq!(got, None);
+}
+
+/// The backend conformance suite, run through a cacher of `/pods` (the suite's keys), so the
+/// cache is interchangeable with a backend wherever a [`Storage`] is expected.
+mod conformance {
+    use super::*;
+
+    async fn fresh() -> (Arc<dyn Storage>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let options = EmbeddedOptions {
+            watch_buffer: 16,
+            progress_interval: Some(Duration::from_millis(20)),
+            ..EmbeddedOptions::default()
+        };
+        let storage: Arc<dyn Storage> = Arc::new(Embedded::open_with(dir.path(), options).unwrap());
+        let cacher =
+            Cacher::with_options(storage, "/pods", CacherOptions { watcher_buffer: 16, ..quick() })
+                .unwrap();
+        cacher.wait_ready().await.unwrap();
+        (Arc::new(cacher), dir)
+    }
+
+    crate::storage::suite::storage_suite!(fresh().await);
+}
+
+/// Mirrors TestWaitUntilWatchCacheFreshAndForceAllEvents: a watch with initial events first waits
+/// for the cache to reach storage's revision, failing with "too large" when it cannot in time;
+/// a plain unset-revision watch starts at the cache revision without waiting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_wait_until_watch_cache_fresh_and_force_all_events() {
+    let options = CacherOptions { freshness_timeout: Duration::from_millis(100), ..quick() };
+    let e = env_with(options, None).await;
+    let c = &e.cacher;
+    let ra = c.create("/pods/ns/a", b("a")).await.unwrap();
+    wait_revision(c, ra).await;
+    let other = c.create("/other/x", b("x")).await.unwrap();
+    let initial = WatchOptions { recursive: true, send_initial_events: true, ..Default::default() };
+    let err = c.watch_with("/pods", initial.clone()).await.unwrap_err();
+    assert_eq!(err, StorageError::TooLargeResourceVersion { requested: other, current: ra });
+    assert_eq!(err.to_string(), format!("Too large resource version: {other}, current: {ra}"));
+    let plain = WatchOptions { recursive: true, ..Default::default() };
+    let mut plain = c.watch_with("/pods", plain).await.unwrap();
+    let rb = c.create("/pods/ns/b", b("b")).await.unwrap();
+    check_events(&[next_change(&mut plain).await], &[("ADDED", "/pods/ns/b", "b", rb)]);
+    // Once the prefix itself moves past the target, the initial-events watch succeeds.
+    let mut w = c.watch_with("/pods", initial).await.unwrap();
+    let got = vec![next(&mut w).await, next(&mut w).await, next(&mut w).await];
+    check_events(
+        &got,
+        &[
+            ("ADDED", "/pods/ns/a", "a", ra),
+            ("ADDED", "/pods/ns/b", "b", rb),
+            ("INITIAL_END", "", "", rb),
+        ],
+    );
+}
