@@ -4,8 +4,8 @@
 //! Values are opaque bytes. The store never rewrites them: every read and every event carries the
 //! revision next to the value, and the layer above turns it into `metadata.resourceVersion`.
 
-mod continuation;
 pub mod cacher;
+mod continuation;
 pub mod embedded;
 pub mod etcd3;
 
