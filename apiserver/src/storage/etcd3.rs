@@ -829,24 +829,21 @@ impl Storage for Etcd3 {
     }
 }
 
-#[cfg(test)]
-mod etcd3_suite {
-    //! Runs the shared conformance suite against a real etcd, one private server per test.
-
+/// A private etcd on loopback, for tests and benchmarks that need the real server.
+pub mod local {
     use std::net::TcpListener;
     use std::path::PathBuf;
     use std::process::{Child, Command, Stdio};
-    use std::sync::Arc;
     use std::time::{Duration, Instant};
 
-    use super::super::suite::{Store, next_event};
-    use super::super::{ListOptions, Storage, StorageError, WatchEvent};
-    use super::{Etcd3, Etcd3Config, Etcd3Error, normalize_prefix, prefix_range_end};
+    use super::super::Storage;
+    use super::{Etcd3, Etcd3Config};
 
     const STARTUP: Duration = Duration::from_secs(30);
 
-    /// A private etcd on loopback ports with its data in a temporary directory; killed on drop.
-    pub(super) struct EtcdServer {
+    /// An etcd process on free 127.0.0.1 ports with its data in a temporary directory; killed
+    /// on drop.
+    pub struct EtcdServer {
         child: Child,
         endpoint: String,
         dir: tempfile::TempDir,
@@ -859,58 +856,57 @@ mod etcd3_suite {
         }
     }
 
-    fn etcd_binary() -> PathBuf {
+    fn etcd_binary() -> Result<PathBuf, String> {
         let path = std::env::var_os("PATH").unwrap_or_default();
-        std::env::split_paths(&path)
-            .map(|dir| dir.join("etcd"))
-            .find(|p| p.is_file())
-            .unwrap_or_else(|| {
-                panic!(
-                    "the etcd3 tests need an `etcd` binary on PATH (Debian: apt-get install \
-                     etcd-server; hack/lib.sh installs it)"
-                )
-            })
+        std::env::split_paths(&path).map(|dir| dir.join("etcd")).find(|p| p.is_file()).ok_or_else(
+            || {
+                "an `etcd` binary is needed on PATH (Debian: apt-get install etcd-server; \
+                 hack/lib.sh installs it)"
+                    .to_string()
+            },
+        )
     }
 
-    fn free_port() -> u16 {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-        listener.local_addr().expect("local address").port()
+    pub(super) fn free_port() -> Result<u16, String> {
+        let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("bind: {e}"))?;
+        Ok(listener.local_addr().map_err(|e| format!("local address: {e}"))?.port())
     }
 
     impl EtcdServer {
-        /// Starts etcd and waits until it serves requests.
-        pub(super) async fn start(extra: &[&str]) -> Self {
-            let binary = etcd_binary();
+        /// Starts etcd with `extra` flags and waits until it serves requests.
+        pub async fn start(extra: &[&str]) -> Result<Self, String> {
+            let binary = etcd_binary()?;
             let mut last = String::new();
             // Free ports can be taken between probing and etcd binding them: try a few times.
             for _ in 0..3 {
-                let dir = tempfile::tempdir().expect("temporary directory");
-                let (client, peer) = (free_port(), free_port());
+                let dir = tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?;
+                let (client, peer) = (free_port()?, free_port()?);
                 let client_url = format!("http://127.0.0.1:{client}");
                 let peer_url = format!("http://127.0.0.1:{peer}");
-                let log = std::fs::File::create(dir.path().join("etcd.log")).expect("log file");
+                let log = std::fs::File::create(dir.path().join("etcd.log"))
+                    .map_err(|e| format!("log file: {e}"))?;
                 let child = Command::new(&binary)
-                    .arg("--name=test")
+                    .arg("--name=local")
                     .arg(format!("--data-dir={}", dir.path().join("data").display()))
                     .arg(format!("--listen-client-urls={client_url}"))
                     .arg(format!("--advertise-client-urls={client_url}"))
                     .arg(format!("--listen-peer-urls={peer_url}"))
                     .arg(format!("--initial-advertise-peer-urls={peer_url}"))
-                    .arg(format!("--initial-cluster=test={peer_url}"))
+                    .arg(format!("--initial-cluster=local={peer_url}"))
                     .arg("--log-level=warn")
                     .args(extra)
                     .stdin(Stdio::null())
                     .stdout(Stdio::null())
                     .stderr(log)
                     .spawn()
-                    .unwrap_or_else(|e| panic!("starting {}: {e}", binary.display()));
+                    .map_err(|e| format!("starting {}: {e}", binary.display()))?;
                 let mut server = EtcdServer { child, endpoint: client_url, dir };
                 match server.wait_ready().await {
-                    Ok(()) => return server,
+                    Ok(()) => return Ok(server),
                     Err(e) => last = e,
                 }
             }
-            panic!("etcd did not start: {last}");
+            Err(format!("etcd did not start: {last}"))
         }
 
         async fn wait_ready(&mut self) -> Result<(), String> {
@@ -938,23 +934,55 @@ mod etcd3_suite {
             }
         }
 
+        /// The client URL.
+        pub fn endpoint(&self) -> &str {
+            &self.endpoint
+        }
+
+        /// The directory holding etcd's data (under `data/`) and log.
+        pub fn dir(&self) -> &std::path::Path {
+            self.dir.path()
+        }
+
         /// A configuration for this server under `prefix`.
-        pub(super) fn config(&self, prefix: &str) -> Etcd3Config {
+        pub fn config(&self, prefix: &str) -> Etcd3Config {
             Etcd3Config {
                 endpoints: vec![self.endpoint.clone()],
                 prefix: prefix.to_string(),
                 dial_timeout: Duration::from_secs(10),
-                watch_buffer: 64,
-                revision_offset: 1,
                 ..Etcd3Config::default()
             }
         }
     }
+}
+
+#[cfg(test)]
+mod etcd3_suite {
+    //! Runs the shared conformance suite against a real etcd, one private server per test.
+
+    use std::path::PathBuf;
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use super::super::suite::{Store, next_event};
+    use super::super::{ListOptions, Storage, StorageError, WatchEvent};
+    use super::local::EtcdServer;
+    use super::{Etcd3, Etcd3Config, Etcd3Error, normalize_prefix, prefix_range_end};
+
+    async fn start_server() -> EtcdServer {
+        EtcdServer::start(&[]).await.unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A configuration for `server` under `prefix`, as the shared suite expects it: a small
+    /// per-watcher buffer (the slow-consumer case) and revisions counted from 0.
+    fn suite_config(server: &EtcdServer, prefix: &str) -> Etcd3Config {
+        Etcd3Config { watch_buffer: 64, revision_offset: 1, ..server.config(prefix) }
+    }
 
     /// A store on its own etcd, so revisions and compaction are the test's alone.
     async fn fresh() -> (Store, EtcdServer) {
-        let server = EtcdServer::start(&[]).await;
-        let store = Etcd3::connect(server.config("/registry")).await.expect("connect");
+        let server = start_server().await;
+        let store = Etcd3::connect(suite_config(&server, "/registry")).await.expect("connect");
         (Arc::new(store), server)
     }
 
@@ -998,7 +1026,7 @@ mod etcd3_suite {
 
     #[tokio::test]
     async fn test_etcd_unreachable() {
-        let port = free_port();
+        let port = super::local::free_port().expect("a free loopback port");
         let config = Etcd3Config {
             endpoints: vec![format!("http://127.0.0.1:{port}")],
             dial_timeout: Duration::from_millis(300),
@@ -1016,10 +1044,10 @@ mod etcd3_suite {
     // under the prefix.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn test_etcd_prefix_isolation() {
-        let server = EtcdServer::start(&[]).await;
-        let a = Etcd3::connect(server.config("/registry")).await.unwrap();
-        let b = Etcd3::connect(server.config("/other/")).await.unwrap();
-        let raw = Etcd3::connect(server.config("")).await.unwrap();
+        let server = EtcdServer::start(&[]).await.unwrap_or_else(|e| panic!("{e}"));
+        let a = Etcd3::connect(suite_config(&server, "/registry")).await.unwrap();
+        let b = Etcd3::connect(suite_config(&server, "/other/")).await.unwrap();
+        let raw = Etcd3::connect(suite_config(&server, "")).await.unwrap();
         a.create("/pods/ns/x", b"a".to_vec()).await.unwrap();
         b.create("/pods/ns/x", b"b".to_vec()).await.unwrap();
         assert_eq!(a.get("/pods/ns/x").await.unwrap().unwrap().value, b"a");
@@ -1048,7 +1076,7 @@ mod etcd3_suite {
     // Without an offset, revisions are etcd's own: a fresh etcd starts at 1.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn test_etcd_revisions_are_etcds() {
-        let server = EtcdServer::start(&[]).await;
+        let server = EtcdServer::start(&[]).await.unwrap_or_else(|e| panic!("{e}"));
         let s = Etcd3::connect(Etcd3Config { revision_offset: 0, ..server.config("/registry") })
             .await
             .unwrap();
@@ -1065,8 +1093,9 @@ mod etcd3_suite {
     // error instead of leaving them hanging.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn test_etcd_server_gone() {
-        let server = EtcdServer::start(&[]).await;
-        let config = Etcd3Config { request_timeout: Duration::from_secs(2), ..server.config("/r") };
+        let server = EtcdServer::start(&[]).await.unwrap_or_else(|e| panic!("{e}"));
+        let config =
+            Etcd3Config { request_timeout: Duration::from_secs(2), ..suite_config(&server, "/r") };
         let s = Etcd3::connect(config).await.unwrap();
         s.create("/pods/ns/a", b"a".to_vec()).await.unwrap();
         let mut w = s.watch("/pods", 0, true).await.unwrap();
@@ -1085,8 +1114,8 @@ mod etcd3_suite {
     // Lists and snapshots bigger than gRPC's default 4 MiB message still come back whole.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn test_etcd_large_list() {
-        let server = EtcdServer::start(&[]).await;
-        let s = Etcd3::connect(server.config("/registry")).await.unwrap();
+        let server = EtcdServer::start(&[]).await.unwrap_or_else(|e| panic!("{e}"));
+        let s = Etcd3::connect(suite_config(&server, "/registry")).await.unwrap();
         let big = vec![b'x'; 1024 * 1024];
         for i in 0..6 {
             s.create(&format!("/configmaps/ns/c{i}"), big.clone()).await.unwrap();
@@ -1107,9 +1136,10 @@ mod etcd3_suite {
     // learns the current revision.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn test_etcd_progress_notify() {
-        let server =
-            EtcdServer::start(&["--experimental-watch-progress-notify-interval=200ms"]).await;
-        let config = Etcd3Config { progress_notify: true, ..server.config("/registry") };
+        let server = EtcdServer::start(&["--experimental-watch-progress-notify-interval=200ms"])
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let config = Etcd3Config { progress_notify: true, ..suite_config(&server, "/registry") };
         let s = Etcd3::connect(config).await.unwrap();
         let r1 = s.create("/pods/ns/a", b"a".to_vec()).await.unwrap();
         let mut w = s.watch("/pods", r1, true).await.unwrap();
