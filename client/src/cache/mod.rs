@@ -32,7 +32,7 @@ pub enum CacheError {
     #[error("object has no meta: {0}")]
     NoMeta(String),
     /// A key is not `name` or `namespace/name`.
-    #[error("unexpected key format: {}", go_quote(.0))]
+    #[error("unexpected key format: {}", apimachinery::gofmt::quote(.0))]
     UnexpectedKeyFormat(String),
     /// No key could be computed for an object.
     #[error("couldn't create key for object: {0}")]
@@ -67,29 +67,4 @@ pub enum CacheError {
     /// A caller-supplied key or lookup function failed.
     #[error("{0}")]
     Custom(String),
-}
-
-/// Quotes like Go's `%q` for the characters keys realistically contain.
-fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
