@@ -391,6 +391,10 @@ impl MediaTypeOptions {
     }
 }
 
+fn as_strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
 /// Negotiation failed; each maps to an HTTP status with upstream's message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NegotiationError {
@@ -411,28 +415,27 @@ pub enum NegotiationError {
 }
 
 impl NegotiationError {
-    /// HTTP status code.
+    /// HTTP status code: 415 for an unknown request body, 406 otherwise.
     pub fn code(&self) -> u16 {
         match self {
             NegotiationError::UnsupportedMediaType(_) => 415,
             _ => 406,
         }
     }
-    /// Status reason.
-    pub fn reason(&self) -> &'static str {
+
+    /// The API error (and so the `Status` body) the apiserver returns for this failure.
+    pub fn to_status_error(&self) -> crate::errors::StatusError {
+        use crate::errors::{StatusError, StatusReason};
         match self {
-            NegotiationError::UnsupportedMediaType(_) => "UnsupportedMediaType",
-            _ => "NotAcceptable",
-        }
-    }
-    /// The `Status` object the apiserver returns.
-    pub fn status(&self) -> k8s_openapi::apimachinery::pkg::apis::meta::v1::Status {
-        k8s_openapi::apimachinery::pkg::apis::meta::v1::Status {
-            status: Some("Failure".into()),
-            code: Some(i32::from(self.code())),
-            reason: Some(self.reason().into()),
-            message: Some(self.to_string()),
-            ..Default::default()
+            NegotiationError::NotAcceptable(accepted) => {
+                StatusError::new_not_acceptable(&as_strs(accepted))
+            }
+            NegotiationError::UnsupportedMediaType(accepted) => {
+                StatusError::new_unsupported_media_type(&as_strs(accepted))
+            }
+            NegotiationError::NotAcceptableConversion { .. } => {
+                StatusError::failure(406, StatusReason::NotAcceptable, self.to_string(), None)
+            }
         }
     }
 }

@@ -663,7 +663,10 @@ fn check_negotiate(
     .map(|o| (o.accepted.media_type.clone(), o.pretty))
     .map_err(|e| {
         assert_eq!(e.code(), 406);
-        assert_eq!(e.status().status.as_deref(), Some("Failure"));
+        let status = e.to_status_error();
+        assert_eq!(status.status().status.as_deref(), Some("Failure"));
+        assert_eq!(status.code(), 406);
+        assert_eq!(status.message(), e.to_string());
         e.to_string()
     });
     let expect = expect.map(|(m, p)| (m.to_string(), p)).map_err(str::to_string);
@@ -924,7 +927,9 @@ fn test_negotiate_input_serializer() {
     ] {
         let got = negotiate_input_serializer(ct, false, &ser).map(|i| i.media_type).map_err(|e| {
             assert_eq!(e.code(), 415);
-            assert_eq!(e.reason(), "UnsupportedMediaType");
+            let status = e.to_status_error();
+            assert_eq!(status.status().reason.as_deref(), Some("UnsupportedMediaType"));
+            assert_eq!(status.message(), e.to_string());
             e.to_string()
         });
         assert_eq!(got, want.map(str::to_string).map_err(str::to_string), "{ct}");
@@ -947,4 +952,6 @@ fn test_not_acceptable_conversion_message() {
         "only the following media types are accepted when converting to Table: application/json, application/yaml"
     );
     assert_eq!(e.code(), 406);
+    assert_eq!(e.to_status_error().status().reason.as_deref(), Some("NotAcceptable"));
+    assert_eq!(e.to_status_error().message(), e.to_string());
 }

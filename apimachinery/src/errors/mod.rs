@@ -184,7 +184,7 @@ fn gr_is_empty(gr: &GroupResource) -> bool {
 }
 
 impl StatusError {
-    fn failure(
+    pub(crate) fn failure(
         code: i32,
         reason: StatusReason,
         message: String,
