@@ -4,5 +4,6 @@
 
 pub mod cache;
 pub mod cli;
+pub mod config;
 pub mod version;
 pub mod workqueue;
