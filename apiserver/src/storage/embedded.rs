@@ -9,17 +9,22 @@
 //! Writes go through one writer thread that drains a bounded queue, applies everything queued in
 //! one durable transaction (group commit), updates the in-memory state, publishes events to
 //! watchers, and only then acknowledges each write.
+//!
+//! Compaction deletes superseded revisions; redb reuses the freed pages but never returns them
+//! to the file system, so when the file is left mostly free afterwards the writer shrinks it
+//! (`Database::compact`) while holding exclusive access, which pauses writes and new reads.
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use redb::{
-    Database, Durability, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition,
+    CompactionError, Database, Durability, ReadTransaction, ReadableDatabase, ReadableTable,
+    TableDefinition,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -37,6 +42,11 @@ const META_COMPACTED: &str = "compacted";
 const FLAG_PUT: u8 = 0;
 const FLAG_TOMBSTONE: u8 = 1;
 const DB_FILE: &str = "storage.redb";
+/// redb reuses freed pages but never returns them to the file system on its own, so after a
+/// compaction the file is shrunk once it is this many times the pages still in use...
+const SHRINK_FACTOR: u64 = 2;
+/// ...and larger than this, so small stores are never paused for a few spare megabytes.
+const SHRINK_MIN_BYTES: u64 = 8 << 20;
 
 const LIST_EXPIRED: &str = "The resourceVersion for the provided list is too old.";
 const CONTINUE_EXPIRED: &str = "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.";
@@ -75,7 +85,9 @@ pub struct Embedded {
 }
 
 struct Shared {
-    db: Database,
+    /// Exclusive access is taken only to shrink the file; everything else shares it.
+    db: RwLock<Database>,
+    path: PathBuf,
     state: Mutex<State>,
     watch_buffer: usize,
     progress_interval: Option<Duration>,
@@ -172,6 +184,14 @@ fn internal(e: impl Into<redb::Error>) -> StorageError {
     StorageError::Internal(e.into().to_string())
 }
 
+impl Shared {
+    /// Shared access to the database; see [`shrink_if_sparse`] for the exclusive one.
+    fn db(&self) -> RwLockReadGuard<'_, Database> {
+        // The lock guards no invariant of its own, so a poisoned one is still usable.
+        self.db.read().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding the lock leaves plain data behind, still consistent at each step.
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -222,7 +242,8 @@ impl Embedded {
         let dir = dir.as_ref();
         std::fs::create_dir_all(dir)
             .map_err(|e| StorageError::Internal(format!("creating {}: {e}", dir.display())))?;
-        let db = Database::create(dir.join(DB_FILE)).map_err(internal)?;
+        let path = dir.join(DB_FILE);
+        let db = Database::create(&path).map_err(internal)?;
         let mut txn = db.begin_write().map_err(internal)?;
         txn.set_durability(Durability::Immediate).map_err(internal)?;
         {
@@ -233,7 +254,8 @@ impl Embedded {
         txn.commit().map_err(internal)?;
         let state = load_state(&db)?;
         let shared = Arc::new(Shared {
-            db,
+            db: RwLock::new(db),
+            path,
             state: Mutex::new(state),
             watch_buffer: options.watch_buffer.max(1),
             progress_interval: options.progress_interval.filter(|d| !d.is_zero()),
@@ -338,7 +360,7 @@ impl Embedded {
         }
         // Opened under the lock: a compaction raises `compacted` under the same lock before it
         // deletes anything, so this snapshot still holds every revision `at` needs.
-        let txn = self.shared.db.begin_read().map_err(internal)?;
+        let txn = self.shared.db().begin_read().map_err(internal)?;
         Ok(ListPlan::History(txn, page))
     }
 }
@@ -588,7 +610,7 @@ fn commit_writes(shared: &Shared, requests: Vec<Request>) {
         state.revision
     };
     if !changes.is_empty() {
-        if let Err(e) = persist(&shared.db, &changes) {
+        if let Err(e) = persist(&shared.db(), &changes) {
             tracing::error!(error = %e, "storage commit failed");
             for (reply, _) in outcomes {
                 let _ = reply.send(Err(e.clone()));
@@ -694,7 +716,7 @@ fn compact(shared: &Shared, revision: u64) -> Result<(), StorageError> {
         // never need what this compaction removes.
         state.compacted = revision;
     }
-    let mut txn = shared.db.begin_write().map_err(internal)?;
+    let mut txn = shared.db().begin_write().map_err(internal)?;
     txn.set_durability(Durability::Immediate).map_err(internal)?;
     {
         let mut revs = txn.open_table(REVISIONS).map_err(internal)?;
@@ -730,7 +752,53 @@ fn compact(shared: &Shared, revision: u64) -> Result<(), StorageError> {
         }
         meta.insert(META_COMPACTED, revision).map_err(internal)?;
     }
-    txn.commit().map_err(internal)
+    txn.commit().map_err(internal)?;
+    // The history is already gone; a file that stays large only costs disk, so a failed shrink
+    // is logged rather than reported to the caller.
+    if let Err(e) = shrink_if_sparse(shared) {
+        tracing::warn!(error = %e, "shrinking the storage file failed");
+    }
+    Ok(())
+}
+
+/// Returns the file's free pages to the file system when they dominate it.
+///
+/// Runs on the writer thread, so no write is in flight; new reads wait on the lock for the
+/// duration. Reads that already hold a snapshot make redb refuse, and the shrink is retried after
+/// the next compaction instead of waiting for them.
+fn shrink_if_sparse(shared: &Shared) -> Result<(), StorageError> {
+    let file_len = std::fs::metadata(&shared.path).map_or(0, |m| m.len());
+    if file_len < SHRINK_MIN_BYTES {
+        return Ok(());
+    }
+    let in_use = {
+        let txn = shared.db().begin_write().map_err(internal)?;
+        let stats = txn.stats().map_err(internal)?;
+        txn.abort().map_err(internal)?;
+        stats.allocated_pages().saturating_mul(stats.page_size() as u64)
+    };
+    if file_len < in_use.saturating_mul(SHRINK_FACTOR) {
+        return Ok(());
+    }
+    let started = Instant::now();
+    let mut db = shared.db.write().unwrap_or_else(|e| e.into_inner());
+    match db.compact() {
+        Ok(_) => {
+            let after = std::fs::metadata(&shared.path).map_or(0, |m| m.len());
+            tracing::info!(
+                before = file_len,
+                after,
+                pause_ms = started.elapsed().as_millis() as u64,
+                "shrank the storage file"
+            );
+            Ok(())
+        }
+        Err(CompactionError::TransactionInProgress) => {
+            tracing::debug!("storage file shrink deferred: a read snapshot is open");
+            Ok(())
+        }
+        Err(e) => Err(internal(e)),
+    }
 }
 
 /// What a new watcher must deliver before live events.
@@ -993,7 +1061,7 @@ impl Storage for Embedded {
                         .collect();
                     Backlog::Snapshot(events)
                 } else if from_revision < state.revision {
-                    let txn = self.shared.db.begin_read().map_err(internal)?;
+                    let txn = self.shared.db().begin_read().map_err(internal)?;
                     Backlog::History(txn, state.revision)
                 } else {
                     Backlog::Nothing
@@ -1082,5 +1150,48 @@ mod record_tests {
                 other => panic!("{data:?}: {:?}", other.map(|r| r.key)),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod shrink_tests {
+    use super::*;
+
+    fn file_len(dir: &Path) -> u64 {
+        std::fs::metadata(dir.join(DB_FILE)).unwrap().len()
+    }
+
+    /// After a compaction that leaves little behind, the file gives its free pages back.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn test_compaction_shrinks_sparse_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Embedded::open(dir.path()).unwrap());
+        for k in 0..4 {
+            store.create(&format!("/s/k{k}"), vec![0; 16]).await.unwrap();
+        }
+        let mut tasks = Vec::new();
+        for w in 0..8u8 {
+            let store = Arc::clone(&store);
+            tasks.push(tokio::spawn(async move {
+                for i in 0..40u8 {
+                    let key = format!("/s/k{}", (w + i) % 4);
+                    store.update(&key, None, vec![w ^ i; 64 << 10]).await.unwrap();
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let grown = file_len(dir.path());
+        assert!(grown >= 2 * SHRINK_MIN_BYTES, "file only reached {grown} bytes");
+        let rev = store.current_revision().await.unwrap();
+        store.compact(rev).await.unwrap();
+        let shrunk = file_len(dir.path());
+        assert!(shrunk < SHRINK_MIN_BYTES, "file stayed at {shrunk} bytes (was {grown})");
+        // Everything live survives the shrink.
+        let list = store.list("/s", ListOptions::recursive()).await.unwrap();
+        assert_eq!(list.items.len(), 4);
+        assert!(list.items.iter().all(|kv| kv.value.len() == 64 << 10));
+        store.close().await;
     }
 }

@@ -2,7 +2,7 @@
 //! (create throughput, get latency, large lists, watch fan-out, and long-running churn with
 //! compaction).
 //!
-//! Usage: `bench-storage [--churn UPDATES] [--secs SECONDS]`. Every scenario gets a fresh store
+//! Usage: `bench-storage [--churn UPDATES] [--secs SECONDS] [--only SCENARIO]...`. Every scenario gets a fresh store
 //! in a temporary directory, so figures do not leak between scenarios.
 
 use std::collections::BTreeMap;
@@ -29,6 +29,10 @@ const OBJECT_BYTES: usize = 1_024;
 /// How often the churn scenario compacts, as the apiserver's compaction loop does (upstream
 /// runs it every 5 minutes; the bench shortens the period to see several cycles).
 const COMPACT_EVERY: Duration = Duration::from_secs(3);
+/// Single-writer updates timed by each churn probe (before and after the churn).
+const PROBE_WRITES: u64 = 1_000;
+/// Full lists of the churn keys timed by each churn probe; enough that the p50 is repeatable.
+const PROBE_LISTS: usize = 200;
 /// Writers used for bulk loading and for churn.
 const BULK_WRITERS: usize = 64;
 
@@ -36,10 +40,12 @@ const BULK_WRITERS: usize = 64;
 struct Config {
     churn: u64,
     secs: u64,
+    /// Scenarios to run; empty runs them all.
+    only: Vec<String>,
 }
 
 fn parse_args() -> Result<Config> {
-    let mut config = Config { churn: 1_000_000, secs: 3 };
+    let mut config = Config { churn: 1_000_000, secs: 3, only: Vec::new() };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut number = |name: &str| -> Result<u64> {
@@ -49,8 +55,14 @@ fn parse_args() -> Result<Config> {
         match arg.as_str() {
             "--churn" => config.churn = number("--churn")?,
             "--secs" => config.secs = number("--secs")?.max(1),
+            "--only" => {
+                let v = args.next().context("--only needs a scenario name")?;
+                config.only.push(v);
+            }
             "-h" | "--help" => {
-                println!("usage: bench-storage [--churn UPDATES] [--secs SECONDS]");
+                println!(
+                    "usage: bench-storage [--churn UPDATES] [--secs SECONDS] [--only SCENARIO]..."
+                );
                 std::process::exit(0);
             }
             other => bail!("unknown argument {other:?} (try --help)"),
@@ -350,14 +362,18 @@ async fn watch_latency(store: &Arc<dyn Storage>) -> Result<Rows> {
 /// Single-writer update latency and full-list latency over the churn keys.
 async fn probe(store: &Arc<dyn Storage>, tag: &str) -> Result<(Duration, Duration)> {
     let mut writes = Vec::new();
-    for i in 0..200u64 {
+    // A few untimed lists first, so allocator and cache warm-up do not land in the start figures.
+    for _ in 0..10 {
+        store.list("/bench/churn", ListOptions::recursive()).await?;
+    }
+    for i in 0..PROBE_WRITES {
         let key = format!("/bench/churn/o{:07}", (i * 7) % CHURN_KEYS);
         let t = Instant::now();
         store.update(&key, None, object(tag, i, OBJECT_BYTES)).await?;
         writes.push(t.elapsed());
     }
     let mut lists = Vec::new();
-    for _ in 0..20 {
+    for _ in 0..PROBE_LISTS {
         let t = Instant::now();
         store.list("/bench/churn", ListOptions::recursive()).await?;
         lists.push(t.elapsed());
@@ -385,13 +401,17 @@ async fn churn(opened: &Opened, updates: u64) -> Result<Rows> {
             let mut last = store.current_revision().await?;
             // The data-dir size right after each compaction: shows whether space is reused.
             let mut sizes = Vec::new();
+            // The slowest compaction call: writes queue behind it, so it bounds the pause.
+            let mut slowest = Duration::ZERO;
             loop {
                 tokio::select! {
-                    _ = stop.notified() => return Ok::<_, StorageError>(sizes),
+                    _ = stop.notified() => return Ok::<_, StorageError>((sizes, slowest)),
                     _ = tokio::time::sleep(COMPACT_EVERY) => {}
                 }
                 let now = store.current_revision().await?;
+                let t = Instant::now();
                 store.compact(last).await?;
+                slowest = slowest.max(t.elapsed());
                 sizes.push(dir.as_deref().map(dir_size));
                 last = now;
             }
@@ -419,7 +439,7 @@ async fn churn(opened: &Opened, updates: u64) -> Result<Rows> {
     }
     let elapsed = started.elapsed();
     stop.notify_one();
-    let sizes = compactor.await??;
+    let (sizes, slowest_compact) = compactor.await??;
     let compactions = sizes.len();
     // One last compaction at the end, so the end size reflects a store with one window of
     // history at most.
@@ -457,6 +477,7 @@ async fn churn(opened: &Opened, updates: u64) -> Result<Rows> {
             format!("{} -> {}", size(size_start), size(size_end)),
         ),
         ("churn: data dir after each compaction".to_string(), size_series(&sizes)),
+        ("churn: slowest compaction call".to_string(), fmt_dur(slowest_compact)),
         ("churn: live data (keys + values)".to_string(), fmt_bytes(live)),
         ("churn: write p50 start -> end".to_string(), ratio(write_start, write_end)),
         ("churn: list 1k p50 start -> end".to_string(), ratio(list_start, list_end)),
@@ -507,7 +528,13 @@ async fn main() -> Result<()> {
     let backends = Backend::all();
     let scenarios = ["create-1", "create-64", "get", "list", "watch", "churn"];
     let mut table: Table = Vec::new();
+    if let Some(bad) = config.only.iter().find(|o| !scenarios.contains(&o.as_str())) {
+        bail!("unknown scenario {bad:?} (one of {})", scenarios.join(", "));
+    }
     for name in scenarios {
+        if !config.only.is_empty() && !config.only.iter().any(|o| o == name) {
+            continue;
+        }
         // Placeholder rows for a backend that cannot run take the metric names of one that can.
         let mut pending: Vec<(usize, String)> = Vec::new();
         let start = table.len();
