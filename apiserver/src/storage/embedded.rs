@@ -271,12 +271,19 @@ impl Embedded {
     }
 
     /// Stops accepting writes, waits for queued ones to commit and ends every watch. The database
-    /// file is released once the last outstanding read or watch replay finishes.
+    /// file is released when this handle is dropped (close waits up to 5 s for outstanding reads
+    /// and watch replays to finish first).
     pub async fn close(&self) {
         drop(lock(&self.requests).take());
         let handle = lock(&self.writer).take();
         if let Some(handle) = handle {
             let _ = tokio::task::spawn_blocking(move || handle.join()).await;
+        }
+        // Background readers (watch replays) hold the database too; wait, bounded, until only
+        // this handle does, so dropping it releases the file and a reopen right away succeeds.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while Arc::strong_count(&self.shared) > 1 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
         }
     }
 
