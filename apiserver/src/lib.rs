@@ -1,14 +1,39 @@
 //! kube-apiserver: The Kubernetes API server: validates and stores API objects and serves the REST API.
 //!
-//! The binary `kube-apiserver` is a thin wrapper: it parses [`Options`] and calls [`run`]. For now the
-//! component answers `--help` and `--version` only.
+//! The binary `kube-apiserver` is a thin wrapper: it parses [`Options`] and calls [`run`].
+//! [`start`] runs the server inside an existing tokio runtime, for tests and embedders.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use client::cli::{self, ComponentError};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
 
+pub mod authn;
+pub mod bootstrap;
+pub mod endpoints;
+pub mod kinds;
+pub mod registry;
+pub mod server;
+pub mod service;
 pub mod storage;
+pub mod strategy;
+
+#[path = "stubs/api.rs"]
+pub mod api;
+#[path = "stubs/openapi.rs"]
+pub mod openapi;
+#[path = "stubs/printers.rs"]
+pub mod printers;
+#[path = "stubs/protobuf.rs"]
+pub mod protobuf;
 
 /// Command-line options, spelled as upstream's kube-apiserver spells them.
-#[derive(Debug, clap::Parser)]
+#[derive(Debug, Clone, clap::Parser)]
 #[command(
     name = "kube-apiserver",
     about = "The Kubernetes API server: validates and stores API objects and serves the REST API.",
@@ -18,12 +43,262 @@ pub struct Options {
     /// Print version information and quit; --version=raw prints more detail.
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "version")]
     pub version: Option<String>,
+
+    /// The port on which to serve HTTPS with authentication and authorization. 0 picks a free port.
+    #[arg(long, default_value_t = 6443)]
+    pub secure_port: u16,
+
+    /// The IP address on which to listen for the --secure-port port.
+    #[arg(long, default_value = "0.0.0.0")]
+    pub bind_address: IpAddr,
+
+    /// The directory where the TLS certs are located; ignored if --tls-cert-file and
+    /// --tls-private-key-file are given. A self-signed pair is minted here when missing.
+    #[arg(long, default_value = "/var/run/kubernetes")]
+    pub cert_dir: PathBuf,
+
+    /// File containing the default x509 certificate for HTTPS (CA cert, if any, concatenated
+    /// after server cert).
+    #[arg(long)]
+    pub tls_cert_file: Option<PathBuf>,
+
+    /// File containing the default x509 private key matching --tls-cert-file.
+    #[arg(long)]
+    pub tls_private_key_file: Option<PathBuf>,
+
+    /// If set, any request presenting a client certificate signed by one of the authorities in
+    /// this file is authenticated with an identity corresponding to the CommonName of the
+    /// client certificate.
+    #[arg(long)]
+    pub client_ca_file: Option<PathBuf>,
+
+    /// If set, the file that will be used to secure the secure port of the API server via
+    /// token authentication (CSV: token,user,uid,"group1,group2").
+    #[arg(long)]
+    pub token_auth_file: Option<PathBuf>,
+
+    /// Directory of the embedded store (used when --etcd-servers is not set).
+    #[arg(long, default_value = "/var/lib/kube-apiserver")]
+    pub data_dir: PathBuf,
+
+    /// List of etcd servers to connect with (scheme://ip:port), comma separated. When set, the
+    /// etcd3 backend is used instead of the embedded store.
+    #[arg(long, value_delimiter = ',')]
+    pub etcd_servers: Vec<String>,
+
+    /// The prefix to prepend to all resource paths in etcd.
+    #[arg(long, default_value = "/registry")]
+    pub etcd_prefix: String,
+
+    /// A CIDR notation IP range from which to assign service cluster IPs.
+    #[arg(long, default_value = "10.0.0.0/24")]
+    pub service_cluster_ip_range: String,
+
+    /// A port range to reserve for services with NodePort visibility (inclusive, `min-max`).
+    #[arg(long, default_value = "30000-32767")]
+    pub service_node_port_range: String,
+
+    /// The IP address on which to advertise the apiserver to members of the cluster. If blank,
+    /// the --bind-address is used (or 127.0.0.1 when that is unspecified).
+    #[arg(long)]
+    pub advertise_address: Option<IpAddr>,
+
+    /// Enable the watch cache.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub watch_cache: bool,
+
+    /// How long in-flight requests may take to finish after SIGTERM before the server exits.
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub shutdown_timeout: Duration,
 }
 
-/// Runs the component with parsed options.
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = num.parse().map_err(|_| format!("invalid duration {s:?}"))?;
+    match unit {
+        "s" | "" => Ok(Duration::from_secs(n)),
+        "ms" => Ok(Duration::from_millis(n)),
+        "m" => Ok(Duration::from_secs(n * 60)),
+        _ => Err(format!("invalid duration {s:?}")),
+    }
+}
+
+impl Options {
+    /// Checks flag values before anything starts (bad values exit 64).
+    pub fn validate(&self) -> Result<(), ComponentError> {
+        let bad = |m: String| ComponentError::InvalidFlag(m);
+        service::Ipv4Range::parse(&self.service_cluster_ip_range)
+            .map_err(|e| bad(format!("--service-cluster-ip-range: {e}")))?;
+        parse_port_range(&self.service_node_port_range)
+            .map_err(|e| bad(format!("--service-node-port-range: {e}")))?;
+        if self.tls_cert_file.is_some() != self.tls_private_key_file.is_some() {
+            return Err(bad(
+                "--tls-cert-file and --tls-private-key-file must be given together".into()
+            ));
+        }
+        Ok(())
+    }
+
+    fn advertise(&self) -> IpAddr {
+        self.advertise_address.unwrap_or(if self.bind_address.is_unspecified() {
+            IpAddr::V4(Ipv4Addr::LOCALHOST)
+        } else {
+            self.bind_address
+        })
+    }
+}
+
+fn parse_port_range(s: &str) -> Result<(u16, u16), String> {
+    let (a, b) = s.split_once('-').ok_or_else(|| format!("invalid port range {s:?}"))?;
+    let a: u16 = a.trim().parse().map_err(|_| format!("invalid port range {s:?}"))?;
+    let b: u16 = b.trim().parse().map_err(|_| format!("invalid port range {s:?}"))?;
+    if a > b {
+        return Err(format!("invalid port range {s:?}"));
+    }
+    Ok((a, b))
+}
+
+/// A running server: its address and the handle that stops it.
+pub struct Running {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    done: tokio::task::JoinHandle<()>,
+    embedded: Option<Arc<storage::Embedded>>,
+}
+
+impl std::fmt::Debug for Running {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Running").field("addr", &self.addr).finish_non_exhaustive()
+    }
+}
+
+impl Running {
+    /// Stops accepting, finishes in-flight requests, ends watches, and waits.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.done.await;
+        if let Some(e) = self.embedded {
+            e.close().await;
+        }
+    }
+}
+
+/// Starts the server in the current tokio runtime and returns once it is ready to serve.
+pub async fn start(options: Options) -> Result<Running, ComponentError> {
+    options.validate()?;
+    let failed = |m: String| ComponentError::Failed(m);
+    let (storage, embedded): (Arc<dyn storage::Storage>, Option<Arc<storage::Embedded>>) =
+        if options.etcd_servers.is_empty() {
+            let e = Arc::new(storage::Embedded::open(&options.data_dir).map_err(|e| {
+                failed(format!("failed to open {}: {e}", options.data_dir.display()))
+            })?);
+            (e.clone(), Some(e))
+        } else {
+            let config = storage::etcd3::Etcd3Config {
+                endpoints: options.etcd_servers.clone(),
+                prefix: options.etcd_prefix.clone(),
+                ..Default::default()
+            };
+            let e = storage::etcd3::Etcd3::connect(config)
+                .await
+                .map_err(|e| failed(format!("failed to connect to etcd: {e}")))?;
+            (Arc::new(e), None)
+        };
+    // etcd3 adds --etcd-prefix itself; the embedded store keeps the same key layout.
+    let key_base = if embedded.is_some() { options.etcd_prefix.as_str() } else { "" };
+    let registry = registry::Registry::new(storage, key_base, options.watch_cache);
+    let listener = TcpListener::bind(SocketAddr::new(options.bind_address, options.secure_port))
+        .await
+        .map_err(|e| {
+            failed(format!(
+                "failed to listen on {}:{}: {e}",
+                options.bind_address, options.secure_port
+            ))
+        })?;
+    let addr = listener.local_addr().map_err(|e| failed(e.to_string()))?;
+    let advertise = options.advertise();
+    let (cert_path, key_path) = match (&options.tls_cert_file, &options.tls_private_key_file) {
+        (Some(c), Some(k)) => (c.clone(), k.clone()),
+        _ => {
+            let mut hosts =
+                vec!["localhost".to_string(), "127.0.0.1".to_string(), advertise.to_string()];
+            hosts.extend(
+                ["kubernetes", "kubernetes.default", "kubernetes.default.svc"].map(String::from),
+            );
+            server::certs::ensure_self_signed(&options.cert_dir, &hosts)
+                .map_err(|e| failed(e.to_string()))?
+        }
+    };
+    let read = |p: &PathBuf| {
+        std::fs::read(p).map_err(|e| failed(format!("failed to read {}: {e}", p.display())))
+    };
+    let cert = read(&cert_path)?;
+    let key = read(&key_path)?;
+    let client_ca = options.client_ca_file.as_ref().map(read).transpose()?;
+    let tls =
+        server::tls_config(&cert, &key, client_ca.as_deref()).map_err(|e| failed(e.to_string()))?;
+    let authn = authn::Authenticator::new(options.token_auth_file.as_deref())
+        .map_err(|e| failed(e.to_string()))?;
+    let services = service::Allocators {
+        cluster_ips: service::Ipv4Range::parse(&options.service_cluster_ip_range)
+            .map_err(failed)?,
+        node_ports: parse_port_range(&options.service_node_port_range).map_err(failed)?,
+    };
+    let (stop, shutdown) = watch::channel(false);
+    let discovery = endpoints::discovery::Discovery::new(
+        registry.table(),
+        &SocketAddr::new(advertise, addr.port()).to_string(),
+    );
+    let api = Arc::new(endpoints::ApiServer {
+        registry,
+        discovery,
+        openapi: openapi::OpenApi::new(),
+        ready: Default::default(),
+        shutdown: shutdown.clone(),
+        services,
+        authn,
+    });
+    let service_ip = api.services.kubernetes_service_ip().to_string();
+    bootstrap::run(&api.registry, &service_ip, &advertise.to_string(), addr.port())
+        .await
+        .map_err(|e| failed(format!("failed to create the system objects: {e}")))?;
+    api.ready.store(true, Ordering::SeqCst);
+    let done = tokio::spawn(server::serve(listener, tls, api, shutdown, options.shutdown_timeout));
+    tracing::info!(%addr, "serving securely");
+    Ok(Running { addr, stop, done, embedded })
+}
+
+/// Runs the component with parsed options until SIGTERM or SIGINT.
 pub fn run(options: Options) -> Result<(), ComponentError> {
     if cli::print_version(options.version.as_deref())? {
         return Ok(());
     }
-    Err(ComponentError::NotImplemented("kube-apiserver"))
+    options.validate()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ComponentError::Failed(e.to_string()))?;
+    runtime.block_on(async move {
+        let running = start(options).await?;
+        eprintln!("kube-apiserver serving on https://{}", running.addr);
+        wait_for_signal().await;
+        running.shutdown().await;
+        Ok(())
+    })
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        _ => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }

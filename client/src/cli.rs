@@ -14,6 +14,9 @@ pub enum ComponentError {
     /// The component's serving or control loop does not exist yet.
     #[error("{0} does not run yet: only --help and --version are implemented")]
     NotImplemented(&'static str),
+    /// The component could not start or stopped with an error.
+    #[error("{0}")]
+    Failed(String),
 }
 
 impl ComponentError {
@@ -21,7 +24,7 @@ impl ComponentError {
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::InvalidFlag(_) => 64,
-            Self::NotImplemented(_) => 1,
+            Self::NotImplemented(_) | Self::Failed(_) => 1,
         }
     }
 }

@@ -1,0 +1,342 @@
+//! The HTTP surface: routes a request to discovery, health, version, OpenAPI or a resource
+//! handler, and encodes every answer (objects, lists, tables, `Status` errors) as upstream does.
+
+pub mod discovery;
+pub mod request_info;
+mod resource;
+mod response;
+mod subresources;
+mod watch;
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use apimachinery::errors::StatusError;
+use apimachinery::schema::GroupVersion;
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::BodyExt;
+use http_body_util::combinators::BoxBody;
+use serde_json::{Value, json};
+use tokio::sync::watch as tokio_watch;
+
+use crate::authn::UserInfo;
+use crate::registry::Registry;
+pub use response::{full, status_response};
+
+/// The response body type of every handler.
+pub type Body = BoxBody<Bytes, Infallible>;
+
+/// The largest request body upstream accepts (3 MiB).
+pub const MAX_REQUEST_BODY_BYTES: usize = 3 * 1024 * 1024;
+
+/// Everything the handlers share.
+pub struct ApiServer {
+    /// The stores of every resource.
+    pub registry: Registry,
+    /// Pre-built discovery documents.
+    pub discovery: discovery::Discovery,
+    /// The OpenAPI documents.
+    pub openapi: crate::openapi::OpenApi,
+    /// Set once startup work (bootstrap objects) is done; `/readyz` reports it.
+    pub ready: AtomicBool,
+    /// Flips to true when the server shuts down, ending watches.
+    pub shutdown: tokio_watch::Receiver<bool>,
+    /// Allocates ClusterIPs and NodePorts for Services.
+    pub services: crate::service::Allocators,
+    /// Authenticates requests (client certificates, tokens).
+    pub authn: crate::authn::Authenticator,
+}
+
+impl std::fmt::Debug for ApiServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiServer").finish_non_exhaustive()
+    }
+}
+
+/// A request as the handlers see it: parsed path and query, headers, the authenticated user.
+#[derive(Debug)]
+pub struct Ctx {
+    /// Method.
+    pub method: Method,
+    /// Parsed request info.
+    pub info: request_info::RequestInfo,
+    /// Decoded query pairs.
+    pub query: Vec<(String, String)>,
+    /// Raw query string.
+    pub raw_query: String,
+    /// Request headers.
+    pub headers: http::HeaderMap,
+    /// The authenticated user.
+    pub user: UserInfo,
+}
+
+impl Ctx {
+    /// A query parameter's value.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// A header's value (empty when absent or not text).
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+}
+
+/// Splits and percent-decodes a query string.
+pub fn parse_query(raw: &str) -> Vec<(String, String)> {
+    raw.split('&')
+        .filter(|s| !s.is_empty())
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Serves one request.
+pub async fn handle<B>(server: Arc<ApiServer>, req: Request<B>, user: UserInfo) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    let (parts, body) = req.into_parts();
+    let raw_query = parts.uri.query().unwrap_or("").to_string();
+    let query = parse_query(&raw_query);
+    let path = parts.uri.path().to_string();
+    let info = request_info::parse(parts.method.as_str(), &path, &query);
+    let ctx = Ctx { method: parts.method, info, query, raw_query, headers: parts.headers, user };
+    let head = ctx.method == Method::HEAD;
+    let mut response = route(&server, &ctx, body).await;
+    if head {
+        *response.body_mut() = response::empty();
+    }
+    response
+}
+
+async fn route<B>(server: &Arc<ApiServer>, ctx: &Ctx, body: B) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    let path = ctx.info.path.as_str();
+    if ctx.info.is_resource_request && !ctx.info.resource.is_empty() {
+        let body = match read_body(body).await {
+            Ok(b) => b,
+            Err(e) => return status_response(&e),
+        };
+        return resource::serve(server, ctx, body).await;
+    }
+    let get = ctx.method == Method::GET || ctx.method == Method::HEAD;
+    if !get {
+        return not_found_response(path);
+    }
+    let accept = ctx.header("accept");
+    match path.trim_end_matches('/') {
+        "/api" => {
+            if discovery::wants_aggregated(accept) {
+                response::json_with_type(
+                    &server.discovery.aggregated_core,
+                    discovery::AGGREGATED_V2,
+                )
+            } else {
+                response::json(StatusCode::OK, &server.discovery.api_versions)
+            }
+        }
+        "/apis" => {
+            if discovery::wants_aggregated(accept) {
+                response::json_with_type(
+                    &server.discovery.aggregated_groups,
+                    discovery::AGGREGATED_V2,
+                )
+            } else {
+                response::json(StatusCode::OK, &server.discovery.api_groups)
+            }
+        }
+        "/version" => response::json(StatusCode::OK, &version_json()),
+        "" => response::json(StatusCode::OK, &root_paths(server)),
+        p if p.starts_with("/healthz") || p.starts_with("/livez") || p.starts_with("/readyz") => {
+            health(server, ctx, p)
+        }
+        p if p.starts_with("/openapi/") => openapi(server, ctx, p),
+        p if p.starts_with("/apis/") || p.starts_with("/api/") => {
+            let info = &ctx.info;
+            if info.api_prefix == "api" && !info.api_version.is_empty() {
+                let gv = GroupVersion::new("", &info.api_version);
+                return match server.discovery.resource_list(&gv) {
+                    Some(v) if info.api_version == "v1" => response::json(StatusCode::OK, &v),
+                    _ => not_found_response(path),
+                };
+            }
+            if info.api_prefix == "apis" && info.api_version.is_empty() {
+                return match server.discovery.group(&info.api_group) {
+                    Some(v) => response::json(StatusCode::OK, &v),
+                    None => not_found_response(path),
+                };
+            }
+            let gv = GroupVersion::new(&info.api_group, &info.api_version);
+            match server.discovery.resource_list(&gv) {
+                Some(v) => response::json(StatusCode::OK, &v),
+                None => not_found_response(path),
+            }
+        }
+        _ => not_found_response(path),
+    }
+}
+
+/// Reads a request body, refusing more than upstream's limit.
+async fn read_body<B>(body: B) -> Result<Bytes, StatusError>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    let limited = http_body_util::Limited::new(body, MAX_REQUEST_BODY_BYTES);
+    match limited.collect().await {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+            Err(StatusError::new_request_entity_too_large(&format!(
+                "limit is {MAX_REQUEST_BODY_BYTES}"
+            )))
+        }
+        Err(e) => Err(StatusError::new_bad_request(&e.to_string())),
+    }
+}
+
+/// The `/version` body.
+pub fn version_json() -> Value {
+    let v = client::version::get();
+    json!({
+        "major": v.major,
+        "minor": v.minor,
+        "emulationMajor": v.major,
+        "emulationMinor": v.minor,
+        "minCompatibilityMajor": "1",
+        "minCompatibilityMinor": "34",
+        "gitVersion": v.git_version,
+        "gitCommit": "",
+        "gitTreeState": "clean",
+        "buildDate": "",
+        "goVersion": "",
+        "compiler": v.compiler,
+        "platform": v.platform,
+    })
+}
+
+fn root_paths(server: &ApiServer) -> Value {
+    let mut paths = vec!["/api".to_string(), "/api/v1".to_string(), "/apis".to_string()];
+    for gv in server.registry.table().group_versions() {
+        if !gv.group.is_empty() {
+            paths.push(format!("/apis/{}", gv.group));
+            paths.push(format!("/apis/{gv}"));
+        }
+    }
+    paths.extend(
+        ["/healthz", "/livez", "/metrics", "/openapi/v2", "/openapi/v3", "/readyz", "/version"]
+            .map(String::from),
+    );
+    paths.sort();
+    paths.dedup();
+    json!({ "paths": paths })
+}
+
+/// The 404 for paths nothing serves (upstream's NotFound handler body).
+fn not_found_response(_path: &str) -> Response<Body> {
+    let body = json!({
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": "the server could not find the requested resource",
+        "reason": "NotFound",
+        "details": {},
+        "code": 404
+    });
+    response::json(StatusCode::NOT_FOUND, &body)
+}
+
+fn health(server: &ApiServer, ctx: &Ctx, path: &str) -> Response<Body> {
+    let (endpoint, check) = match path.trim_start_matches('/').split_once('/') {
+        Some((e, c)) => (e, Some(c)),
+        None => (path.trim_start_matches('/'), None),
+    };
+    let ready = server.ready.load(Ordering::SeqCst);
+    let shutting_down = *server.shutdown.borrow();
+    let mut checks: Vec<(&str, bool)> = vec![("ping", true), ("log", true), ("etcd", true)];
+    if endpoint == "readyz" {
+        checks.push(("etcd-readiness", true));
+        checks.push(("informer-sync", true));
+        checks.push(("poststarthook/bootstrap-controller", ready));
+        checks.push(("shutdown", !shutting_down));
+    } else {
+        checks.push(("poststarthook/bootstrap-controller", ready || endpoint == "livez"));
+    }
+    if let Some(name) = check {
+        return match checks.iter().find(|(n, _)| *n == name) {
+            Some((_, true)) => response::text(StatusCode::OK, "ok"),
+            Some((n, false)) => response::text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &format!("internal server error: {n} failed"),
+            ),
+            None => not_found_response(path),
+        };
+    }
+    let all_ok = checks.iter().all(|(_, ok)| *ok);
+    let verbose = ctx.query.iter().any(|(k, _)| k == "verbose");
+    if !verbose && all_ok {
+        return response::text(StatusCode::OK, "ok");
+    }
+    let mut out = String::new();
+    for (name, ok) in &checks {
+        if *ok {
+            out.push_str(&format!("[+]{name} ok\n"));
+        } else {
+            out.push_str(&format!("[-]{name} failed: reason withheld\n"));
+        }
+    }
+    if all_ok {
+        out.push_str(&format!("{endpoint} check passed\n"));
+        response::text(StatusCode::OK, &out)
+    } else {
+        out.push_str(&format!("{endpoint} check failed\n"));
+        response::text(StatusCode::INTERNAL_SERVER_ERROR, &out)
+    }
+}
+
+fn openapi(server: &ApiServer, ctx: &Ctx, path: &str) -> Response<Body> {
+    match crate::openapi::serve(&server.openapi, path, &ctx.raw_query, ctx.header("accept")) {
+        Some((content_type, bytes, etag)) => {
+            response::bytes(StatusCode::OK, &content_type, bytes, etag)
+        }
+        None => not_found_response(path),
+    }
+}
+
+/// Whether the server is shutting down.
+pub fn shutting_down(server: &ApiServer) -> bool {
+    *server.shutdown.borrow()
+}

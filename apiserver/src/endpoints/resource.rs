@@ -1,0 +1,824 @@
+//! The REST verbs of resources (upstream's `handlers` package): get, list, watch, create,
+//! update, patch, delete and deletecollection, plus the subresources served in-process
+//! (`status`, `scale`, `binding`, `eviction`, namespace `finalize`) and the review APIs.
+
+use std::sync::Arc;
+
+use apimachinery::codec::Format;
+use apimachinery::codec::media::{CONTENT_TYPE_JSON, CONTENT_TYPE_PROTOBUF, CONTENT_TYPE_YAML};
+use apimachinery::codec::media::{
+    ResourceEndpointRestrictions, ResponseTarget, SerializerInfo, negotiate_input_serializer,
+    negotiate_output_media_type,
+};
+use apimachinery::errors::StatusError;
+use apimachinery::patch::{apply_json_patch, apply_merge_patch, strategic_merge_patch};
+use apimachinery::runtime::ResourceInfo;
+use bytes::Bytes;
+use http::{HeaderValue, Response, StatusCode, header};
+use serde_json::{Map, Value, json};
+
+use super::response::{bytes, status_json, status_response};
+use super::{ApiServer, Body, Ctx};
+use crate::registry::{
+    DeleteOptions, DeleteOutcome, ListParams, ObjectMetaExt, Predicate, Store, WriteOptions,
+};
+
+/// A request body's wire format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum BodyFormat {
+    /// JSON.
+    Json,
+    /// YAML.
+    Yaml,
+    /// Kubernetes protobuf.
+    Protobuf,
+}
+
+/// A 422 with reason Invalid (a patch that cannot be applied).
+fn unprocessable(message: &str) -> StatusError {
+    let status = k8s_openapi::apimachinery::pkg::apis::meta::v1::Status {
+        status: Some("Failure".into()),
+        message: Some(message.to_string()),
+        reason: Some("Invalid".into()),
+        code: Some(422),
+        ..Default::default()
+    };
+    StatusError::from_status(status)
+}
+
+/// How the response should be written.
+#[derive(Debug, Clone)]
+pub(super) struct Output {
+    pub(super) target: ResponseTarget,
+    pub(super) yaml: bool,
+    pub(super) protobuf: bool,
+    pub(super) pretty: bool,
+    pub(super) include_object: String,
+}
+
+pub(super) fn output_serializers() -> Vec<SerializerInfo> {
+    let mut s = vec![
+        SerializerInfo::new(CONTENT_TYPE_JSON, true),
+        SerializerInfo::new(CONTENT_TYPE_YAML, false),
+    ];
+    if crate::protobuf::ENCODE_SUPPORTED {
+        s.push(SerializerInfo::new(CONTENT_TYPE_PROTOBUF, true));
+    }
+    s
+}
+
+/// Negotiates the response format of a resource request.
+pub(super) fn negotiate_output(ctx: &Ctx, builtin: bool) -> Result<Output, StatusError> {
+    let restrictions = ResourceEndpointRestrictions {
+        table_convertor: true,
+        standard_serializers: Vec::new(),
+        meta_version: "v1".into(),
+    };
+    let mut serializers = output_serializers();
+    if !builtin {
+        serializers.retain(|s| s.media_type != CONTENT_TYPE_PROTOBUF);
+    }
+    let pretty =
+        apimachinery::codec::media::is_pretty_print(&ctx.raw_query, ctx.header("user-agent"));
+    let o = negotiate_output_media_type(ctx.header("accept"), &serializers, &restrictions, pretty)
+        .map_err(|e| e.to_status_error())?;
+    Ok(Output {
+        target: o.target(),
+        yaml: o.accepted.media_type == CONTENT_TYPE_YAML,
+        protobuf: o.accepted.media_type == CONTENT_TYPE_PROTOBUF
+            && matches!(o.target(), ResponseTarget::Object),
+        pretty: o.pretty,
+        include_object: ctx.param("includeObject").unwrap_or("").to_string(),
+    })
+}
+
+/// Encodes a value in the negotiated format.
+pub(super) fn encode(out: &Output, code: StatusCode, value: &Value) -> Response<Body> {
+    if out.protobuf
+        && let Ok(pb) = crate::protobuf::encode(value)
+    {
+        return bytes(code, CONTENT_TYPE_PROTOBUF, pb, None);
+    }
+    if out.yaml {
+        let text = apimachinery::codec::encode_yaml(value).unwrap_or_default();
+        return bytes(code, CONTENT_TYPE_YAML, text, None);
+    }
+    let body = if out.pretty {
+        let mut v = serde_json::to_vec_pretty(value).unwrap_or_default();
+        v.push(b'\n');
+        v
+    } else {
+        serde_json::to_vec(value).unwrap_or_default()
+    };
+    bytes(code, CONTENT_TYPE_JSON, body, None)
+}
+
+/// Sets the apiVersion and kind an object is served with.
+pub(super) fn with_type(mut obj: Value, info: &ResourceInfo) -> Value {
+    if let Some(m) = obj.as_object_mut() {
+        let mut out = Map::new();
+        out.insert("kind".into(), json!(info.kind));
+        out.insert("apiVersion".into(), json!(info.api_version()));
+        for (k, v) in std::mem::take(m) {
+            if k != "kind" && k != "apiVersion" {
+                out.insert(k, v);
+            }
+        }
+        *m = out;
+    }
+    obj
+}
+
+fn partial_metadata(obj: &Value, version: &str) -> Value {
+    json!({
+        "kind": "PartialObjectMetadata",
+        "apiVersion": format!("meta.k8s.io/{version}"),
+        "metadata": obj.get("metadata").cloned().unwrap_or_else(|| json!({})),
+    })
+}
+
+/// Renders objects as a `Table` (rows carry metadata or the object per `includeObject`).
+pub(super) fn table(
+    info: &ResourceInfo,
+    objects: &[Value],
+    include_object: &str,
+    version: &str,
+    list_meta: Value,
+    headers: bool,
+) -> Value {
+    let now = jiff::Timestamp::now();
+    let mut t = crate::printers::to_table(&info.group, &info.resource, objects, now);
+    for (row, obj) in t.rows.iter_mut().zip(objects) {
+        row.object = match include_object {
+            "None" => Value::Null,
+            "Object" => with_type(obj.clone(), info),
+            _ => partial_metadata(obj, version),
+        };
+    }
+    if !headers {
+        t.column_definitions.clear();
+    }
+    let mut v = serde_json::to_value(&t).unwrap_or_else(|_| json!({}));
+    v["apiVersion"] = json!(format!("meta.k8s.io/{version}"));
+    v["metadata"] = list_meta;
+    v
+}
+
+/// Encodes one object as the client asked (object, table or metadata).
+fn respond_object(
+    out: &Output,
+    info: &ResourceInfo,
+    code: StatusCode,
+    obj: Value,
+) -> Response<Body> {
+    let value = match &out.target {
+        ResponseTarget::Object => with_type(obj, info),
+        ResponseTarget::Table { version } => {
+            table(info, &[obj], &out.include_object, version, json!({}), true)
+        }
+        ResponseTarget::PartialObjectMetadata { version } => partial_metadata(&obj, version),
+        ResponseTarget::PartialObjectMetadataList { .. } => {
+            return status_response(&StatusError::new_bad_request(
+                "PartialObjectMetadataList is only served for lists",
+            ));
+        }
+    };
+    encode(out, code, &value)
+}
+
+fn list_meta(page: &crate::registry::ListPage) -> Value {
+    let mut m = Map::new();
+    m.insert("resourceVersion".into(), json!(page.revision.to_string()));
+    if let Some(c) = &page.continue_token {
+        m.insert("continue".into(), json!(c));
+    }
+    if let Some(r) = page.remaining {
+        m.insert("remainingItemCount".into(), json!(r));
+    }
+    Value::Object(m)
+}
+
+/// Serves a resource request.
+pub(super) async fn serve(server: &Arc<ApiServer>, ctx: &Ctx, body: Bytes) -> Response<Body> {
+    match serve_inner(server, ctx, body).await {
+        Ok(r) => r,
+        Err(e) => status_response(&e),
+    }
+}
+
+fn not_found() -> StatusError {
+    let mut status = StatusError::new_not_found(&Default::default(), "").into_status();
+    status.message = Some("the server could not find the requested resource".into());
+    status.details = Some(Default::default());
+    StatusError::from_status(status)
+}
+
+async fn serve_inner(
+    server: &Arc<ApiServer>,
+    ctx: &Ctx,
+    body: Bytes,
+) -> Result<Response<Body>, StatusError> {
+    let ri = &ctx.info;
+    let Some(info) = server.registry.resource(&ri.api_group, &ri.api_version, &ri.resource) else {
+        return Err(not_found());
+    };
+    let info = info.clone();
+    let Some(store) = server.registry.store(&ri.api_group, &ri.resource).cloned() else {
+        return Err(not_found());
+    };
+    if ri.parts.len() > 3 {
+        return Err(not_found());
+    }
+    let namespace = if info.namespaced { ri.namespace.clone() } else { String::new() };
+    let sub = ri.subresource.as_str();
+    if !sub.is_empty() && info.subresource(sub).is_none() {
+        return Err(not_found());
+    }
+    let verb = ri.verb.as_str();
+    let gr = info.group_resource();
+    let verb_allowed = if sub.is_empty() {
+        info.has_verb(verb)
+    } else {
+        info.subresource(sub).is_some_and(|s| s.verbs.iter().any(|v| v == verb))
+    };
+    if !verb_allowed {
+        let action = match verb {
+            "get" | "list" => "list",
+            v => v,
+        };
+        return Err(StatusError::new_method_not_supported(&gr, action));
+    }
+    let out = negotiate_output(
+        ctx,
+        crate::kinds::lookup(&info.group, &info.version, &info.kind).is_some(),
+    )?;
+    let dry_run = ctx.query.iter().any(|(k, v)| k == "dryRun" && v == "All");
+    let write = WriteOptions { dry_run };
+    if let Some(v) = ctx.param("dryRun")
+        && v != "All"
+        && !v.is_empty()
+    {
+        return Err(StatusError::new_bad_request(&format!(
+            "Invalid dry run value: {v}. Only All is supported"
+        )));
+    }
+    match (sub, verb) {
+        ("scale", _) => {
+            return super::subresources::scale(
+                server, ctx, &store, &info, &namespace, body, &write,
+            )
+            .await;
+        }
+        ("binding", "create") => {
+            return super::subresources::binding(ctx, &store, &namespace, &ri.name, body, &write)
+                .await;
+        }
+        ("eviction", "create") => {
+            return super::subresources::eviction(ctx, &store, &namespace, &ri.name, &write).await;
+        }
+        _ => {}
+    }
+    if let Some(r) = super::subresources::virtual_create(server, ctx, &info, body.clone()).await {
+        return Ok(r);
+    }
+    match verb {
+        "get" => {
+            let obj = store.get(&namespace, &ri.name).await?;
+            Ok(respond_object(&out, &info, StatusCode::OK, obj))
+        }
+        "list" => list(ctx, &out, &store, &info, &namespace).await,
+        "watch" => super::watch::serve(server, ctx, &out, &store, &info, &namespace).await,
+        "create" => {
+            let mut obj = decode_body(ctx, &info, &body, &namespace, None)?;
+            check_namespace_lifecycle(server, &info, &namespace, obj.name()).await?;
+            if info.group.is_empty() && info.resource == "services" {
+                server.services.allocate(&store, &mut obj).await?;
+            }
+            let created = store.create(&namespace, obj, &write).await?;
+            Ok(respond_object(&out, &info, StatusCode::CREATED, created))
+        }
+        "update" => {
+            let obj = decode_body(ctx, &info, &body, &namespace, Some(&ri.name))?;
+            let finalize = sub == "finalize";
+            let subresource = if sub.is_empty() { None } else { Some(sub) };
+            let update = move |current: Option<&Value>| -> Result<Value, StatusError> {
+                if finalize {
+                    // Finalize writes spec.finalizers and nothing else.
+                    let mut next = current.cloned().unwrap_or_default();
+                    next["spec"]["finalizers"] =
+                        obj.pointer("/spec/finalizers").cloned().unwrap_or(json!([]));
+                    let rv = obj.resource_version().to_string();
+                    next.set_meta_str("resourceVersion", &rv);
+                    return Ok(next);
+                }
+                Ok(obj.clone())
+            };
+            let create_on_update = server.registry.allow_create_on_update(&info);
+            let subresource = if finalize { None } else { subresource };
+            if !create_on_update && subresource.is_none() {
+                // Refuse a create through PUT before touching storage.
+            }
+            let (obj, created) = store
+                .update(&namespace, &ri.name, subresource, &update, create_on_update, &write)
+                .await?;
+            let obj = if finalize {
+                super::subresources::maybe_finish_namespace(&store, obj, &write).await?
+            } else {
+                obj
+            };
+            let code = if created { StatusCode::CREATED } else { StatusCode::OK };
+            Ok(respond_object(&out, &info, code, obj))
+        }
+        "patch" => patch(server, ctx, &out, &store, &info, &namespace, sub, body, &write).await,
+        "delete" => {
+            let options = delete_options(ctx, &body, dry_run)?;
+            if info.group.is_empty() && info.resource == "namespaces" {
+                return super::subresources::delete_namespace(
+                    &out, &store, &info, &ri.name, &options,
+                )
+                .await;
+            }
+            match store.delete(&namespace, &ri.name, &options).await? {
+                DeleteOutcome::Deleted(obj) => {
+                    if returns_deleted_object(&info) {
+                        Ok(respond_object(&out, &info, StatusCode::OK, obj))
+                    } else {
+                        Ok(encode(&out, StatusCode::OK, &delete_status(&info, &obj)))
+                    }
+                }
+                DeleteOutcome::Pending(obj) => Ok(respond_object(&out, &info, StatusCode::OK, obj)),
+            }
+        }
+        "deletecollection" => {
+            let options = delete_options(ctx, &body, dry_run)?;
+            let params = ListParams::from_query(&ctx.query)?;
+            let predicate = Predicate::new(&info.group, &info.resource, info.namespaced, &params)?;
+            let ns = (!namespace.is_empty()).then_some(namespace.as_str());
+            let page = store
+                .list(
+                    ns,
+                    &ListParams { limit: 0, continue_token: String::new(), ..params },
+                    &predicate,
+                )
+                .await?;
+            let mut items = Vec::new();
+            for obj in page.items {
+                match store.delete(obj.namespace(), obj.name(), &options).await {
+                    Ok(DeleteOutcome::Deleted(o) | DeleteOutcome::Pending(o)) => items.push(o),
+                    Err(e) if e.is_not_found() => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            let list = json!({
+                "kind": format!("{}List", info.kind),
+                "apiVersion": info.api_version(),
+                "metadata": {},
+                "items": items,
+            });
+            Ok(encode(&out, StatusCode::OK, &list))
+        }
+        _ => Err(StatusError::new_method_not_supported(&gr, verb)),
+    }
+}
+
+/// Upstream's stores that answer a delete with the deleted object rather than a `Status`.
+fn returns_deleted_object(info: &ResourceInfo) -> bool {
+    matches!(
+        (info.group.as_str(), info.resource.as_str()),
+        ("", "pods")
+            | ("", "services")
+            | ("", "namespaces")
+            | ("", "nodes")
+            | ("", "persistentvolumes")
+            | ("", "persistentvolumeclaims")
+    )
+}
+
+/// The `Status` a delete answers with.
+pub(super) fn delete_status(info: &ResourceInfo, obj: &Value) -> Value {
+    let mut details = Map::new();
+    details.insert("name".into(), json!(obj.name()));
+    if !info.group.is_empty() {
+        details.insert("group".into(), json!(info.group));
+    }
+    details.insert("kind".into(), json!(info.resource));
+    details.insert("uid".into(), json!(obj.uid()));
+    json!({
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success",
+        "details": details,
+    })
+}
+
+async fn list(
+    ctx: &Ctx,
+    out: &Output,
+    store: &Store,
+    info: &ResourceInfo,
+    namespace: &str,
+) -> Result<Response<Body>, StatusError> {
+    let params = ListParams::from_query(&ctx.query)?;
+    let predicate = Predicate::new(&info.group, &info.resource, info.namespaced, &params)?;
+    let ns = (!namespace.is_empty()).then_some(namespace);
+    let page = store.list(ns, &params, &predicate).await?;
+    let meta = list_meta(&page);
+    let value = match &out.target {
+        ResponseTarget::Table { version } => {
+            table(info, &page.items, &out.include_object, version, meta, true)
+        }
+        ResponseTarget::PartialObjectMetadataList { version }
+        | ResponseTarget::PartialObjectMetadata { version } => {
+            let items: Vec<Value> =
+                page.items.iter().map(|o| partial_metadata(o, version)).collect();
+            json!({
+                "kind": "PartialObjectMetadataList",
+                "apiVersion": format!("meta.k8s.io/{version}"),
+                "metadata": meta,
+                "items": items,
+            })
+        }
+        ResponseTarget::Object => {
+            let builtin = crate::kinds::lookup(&info.group, &info.version, &info.kind).is_some();
+            let items: Vec<Value> = page
+                .items
+                .into_iter()
+                .map(|o| {
+                    if builtin {
+                        // Typed lists carry no type on their items.
+                        let mut o = o;
+                        if let Some(m) = o.as_object_mut() {
+                            m.remove("kind");
+                            m.remove("apiVersion");
+                        }
+                        o
+                    } else {
+                        with_type(o, info)
+                    }
+                })
+                .collect();
+            json!({
+                "kind": format!("{}List", info.kind),
+                "apiVersion": info.api_version(),
+                "metadata": meta,
+                "items": items,
+            })
+        }
+    };
+    Ok(encode(out, StatusCode::OK, &value))
+}
+
+/// The format of a request body from its `Content-Type`.
+fn body_format(ctx: &Ctx) -> Result<BodyFormat, StatusError> {
+    let mut supported = vec![
+        SerializerInfo::new(CONTENT_TYPE_JSON, false),
+        SerializerInfo::new(CONTENT_TYPE_YAML, false),
+    ];
+    supported.push(SerializerInfo::new(CONTENT_TYPE_PROTOBUF, false));
+    let s = negotiate_input_serializer(ctx.header("content-type"), false, &supported)
+        .map_err(|e| e.to_status_error())?;
+    Ok(match s.media_type.as_str() {
+        CONTENT_TYPE_YAML => BodyFormat::Yaml,
+        CONTENT_TYPE_PROTOBUF => BodyFormat::Protobuf,
+        _ => BodyFormat::Json,
+    })
+}
+
+/// Decodes a create or update body: format, type checks, namespace and name checks, field
+/// validation (`fieldValidation`), and the typed round trip for built-in kinds.
+pub(super) fn decode_body(
+    ctx: &Ctx,
+    info: &ResourceInfo,
+    body: &[u8],
+    namespace: &str,
+    url_name: Option<&str>,
+) -> Result<Value, StatusError> {
+    let format = body_format(ctx)?;
+    let mut obj = decode_raw(body, format)?;
+    check_type(&mut obj, info)?;
+    field_validation(ctx, info, body, format)?;
+    if let Some(ops) = crate::kinds::lookup(&info.group, &info.version, &info.kind) {
+        obj = (ops.roundtrip)(&obj)
+            .map_err(|e| StatusError::new_bad_request(&format!("json: {}", e)))?;
+        obj = with_type(obj, info);
+    }
+    if info.namespaced {
+        let ns = obj.namespace();
+        if !ns.is_empty() && ns != namespace {
+            return Err(StatusError::new_bad_request(
+                "the namespace of the provided object does not match the namespace sent on the request",
+            ));
+        }
+    }
+    if let Some(name) = url_name
+        && obj.name() != name
+    {
+        if obj.name().is_empty() {
+            obj.set_meta_str("name", name);
+        } else {
+            return Err(StatusError::new_bad_request(&format!(
+                "the name of the object ({}) does not match the name on the URL ({})",
+                obj.name(),
+                name
+            )));
+        }
+    }
+    Ok(obj)
+}
+
+/// Parses a body into JSON.
+pub(super) fn decode_raw(body: &[u8], format: BodyFormat) -> Result<Value, StatusError> {
+    let value = match format {
+        BodyFormat::Protobuf => {
+            crate::protobuf::decode(body).map_err(|e| StatusError::new_bad_request(&e))?
+        }
+        BodyFormat::Json | BodyFormat::Yaml => {
+            let f = if format == BodyFormat::Yaml { Format::Yaml } else { Format::Json };
+            apimachinery::codec::decode_value(body, f).map_err(|e| {
+                StatusError::new_bad_request(&format!(
+                    "couldn't get version/kind; json parse error: {e}"
+                ))
+            })?
+        }
+    };
+    if !value.is_object() {
+        return Err(StatusError::new_bad_request(
+            "couldn't get version/kind; json parse error: json: cannot unmarshal into Go value of type struct { APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }",
+        ));
+    }
+    Ok(value)
+}
+
+/// Checks the body's apiVersion and kind against the endpoint (filling them when absent).
+fn check_type(obj: &mut Value, info: &ResourceInfo) -> Result<(), StatusError> {
+    let api_version = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("").to_string();
+    let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("").to_string();
+    if !api_version.is_empty() && api_version != info.api_version() {
+        let same_group = api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("") == info.group;
+        if !same_group
+            || crate::kinds::lookup(
+                &info.group,
+                api_version.rsplit('/').next().unwrap_or(""),
+                &kind,
+            )
+            .is_none()
+        {
+            return Err(StatusError::new_bad_request(&format!(
+                "the API version in the data ({}) does not match the expected API version ({})",
+                api_version,
+                info.api_version()
+            )));
+        }
+    }
+    if !kind.is_empty() && kind != info.kind {
+        let internal = if info.group.is_empty() {
+            "core".to_string()
+        } else {
+            info.group.split('.').next().unwrap_or("").to_string()
+        };
+        let data_version = if api_version.is_empty() {
+            info.version.clone()
+        } else {
+            api_version.rsplit('/').next().unwrap_or("").to_string()
+        };
+        return Err(StatusError::new_bad_request(&format!(
+            "converting ({}.{}) to ({}.{}): unknown conversion",
+            data_version, kind, internal, info.kind
+        )));
+    }
+    if let Some(m) = obj.as_object_mut() {
+        m.insert("apiVersion".into(), json!(info.api_version()));
+        m.insert("kind".into(), json!(info.kind));
+    }
+    Ok(())
+}
+
+/// Applies `fieldValidation`: Strict rejects unknown and duplicate fields, Warn (the default)
+/// reports them in `Warning` headers, Ignore drops them silently.
+fn field_validation(
+    ctx: &Ctx,
+    info: &ResourceInfo,
+    body: &[u8],
+    format: BodyFormat,
+) -> Result<(), StatusError> {
+    let mode = ctx.param("fieldValidation").unwrap_or("Warn");
+    match mode {
+        "Ignore" | "Warn" | "Strict" | "" => {}
+        other => {
+            return Err(StatusError::new_bad_request(&format!(
+                "fieldValidation parameter unsupported value: {other}"
+            )));
+        }
+    }
+    let format = match format {
+        BodyFormat::Protobuf => return Ok(()),
+        BodyFormat::Yaml => Format::Yaml,
+        BodyFormat::Json => Format::Json,
+    };
+    if mode != "Strict" {
+        return Ok(());
+    }
+    let Some(ops) = crate::kinds::lookup(&info.group, &info.version, &info.kind) else {
+        return Ok(());
+    };
+    match (ops.strict)(body, format) {
+        Ok(Some(e)) => Err(StatusError::new_bad_request(&e.to_string())),
+        _ => Ok(()),
+    }
+}
+
+/// Reads `DeleteOptions` from the body and the query.
+fn delete_options(ctx: &Ctx, body: &[u8], dry_run: bool) -> Result<DeleteOptions, StatusError> {
+    let mut o = DeleteOptions { dry_run, ..Default::default() };
+    if !body.is_empty() {
+        let v: Value = serde_json::from_slice(body)
+            .or_else(|_| {
+                apimachinery::codec::decode_value(body, Format::Yaml).map_err(|e| e.to_string())
+            })
+            .map_err(|e| StatusError::new_bad_request(&e.to_string()))?;
+        o.grace_period_seconds = v.get("gracePeriodSeconds").and_then(Value::as_i64);
+        o.propagation_policy =
+            v.get("propagationPolicy").and_then(Value::as_str).map(str::to_string);
+        if v.get("orphanDependents").and_then(Value::as_bool) == Some(true) {
+            o.propagation_policy = Some("Orphan".into());
+        }
+        o.precondition_uid =
+            v.pointer("/preconditions/uid").and_then(Value::as_str).map(str::to_string);
+        o.precondition_resource_version =
+            v.pointer("/preconditions/resourceVersion").and_then(Value::as_str).map(str::to_string);
+        if let Some(dr) = v.get("dryRun").and_then(Value::as_array)
+            && dr.iter().any(|d| d == "All")
+        {
+            o.dry_run = true;
+        }
+    }
+    if let Some(g) = ctx.param("gracePeriodSeconds") {
+        o.grace_period_seconds = g.parse().ok();
+    }
+    if let Some(p) = ctx.param("propagationPolicy") {
+        o.propagation_policy = Some(p.to_string());
+    }
+    if let Some(p) = &o.propagation_policy
+        && !matches!(p.as_str(), "Orphan" | "Background" | "Foreground")
+    {
+        return Err(StatusError::new_bad_request(&format!(
+            "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported value: \"{p}\": supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\""
+        )));
+    }
+    Ok(o)
+}
+
+/// Refuses new objects in missing or terminating namespaces (the NamespaceLifecycle admission).
+async fn check_namespace_lifecycle(
+    server: &ApiServer,
+    info: &ResourceInfo,
+    namespace: &str,
+    name: &str,
+) -> Result<(), StatusError> {
+    if !info.namespaced || namespace.is_empty() {
+        return Ok(());
+    }
+    let Some(ns_store) = server.registry.store("", "namespaces") else { return Ok(()) };
+    match ns_store.get("", namespace).await {
+        Ok(ns) => {
+            if ns.is_being_deleted()
+                || ns.pointer("/status/phase").and_then(Value::as_str) == Some("Terminating")
+            {
+                return Err(StatusError::new_forbidden(
+                    &info.group_resource(),
+                    name,
+                    format!(
+                        "unable to create new content in namespace {namespace} because it is being terminated"
+                    ),
+                ));
+            }
+            Ok(())
+        }
+        Err(e) if e.is_not_found() => Err(StatusError::new_not_found(
+            &apimachinery::schema::GroupResource::new("", "namespaces"),
+            namespace,
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+async fn patch(
+    server: &Arc<ApiServer>,
+    ctx: &Ctx,
+    out: &Output,
+    store: &Arc<Store>,
+    info: &ResourceInfo,
+    namespace: &str,
+    sub: &str,
+    body: Bytes,
+    write: &WriteOptions,
+) -> Result<Response<Body>, StatusError> {
+    let content_type = ctx.header("content-type");
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let kind = match essence.as_str() {
+        "application/json-patch+json" => PatchKind::Json,
+        "application/merge-patch+json" => PatchKind::Merge,
+        "application/strategic-merge-patch+json" => PatchKind::Strategic,
+        "application/apply-patch+yaml" | "application/apply-patch+cbor" => PatchKind::Apply,
+        _ => {
+            return Err(StatusError::new_unsupported_media_type(&[
+                "application/json-patch+json",
+                "application/merge-patch+json",
+                "application/apply-patch+yaml",
+                "application/strategic-merge-patch+json",
+            ]));
+        }
+    };
+    let ops = crate::kinds::lookup(&info.group, &info.version, &info.kind);
+    if kind == PatchKind::Strategic && ops.is_none() {
+        return Err(StatusError::new_unsupported_media_type(&[
+            "application/json-patch+json",
+            "application/merge-patch+json",
+            "application/apply-patch+yaml",
+        ]));
+    }
+    let patch_doc: Value = match kind {
+        PatchKind::Apply => apimachinery::codec::decode_value(&body, Format::Yaml)
+            .map_err(|e| StatusError::new_bad_request(&format!("error decoding YAML: {e}")))?,
+        _ => serde_json::from_slice(&body)
+            .map_err(|e| StatusError::new_bad_request(&format!("invalid JSON Patch: {e}")))?,
+    };
+    if kind == PatchKind::Apply && ctx.param("fieldManager").is_none_or(str::is_empty) {
+        return Err(StatusError::new_bad_request(
+            "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch",
+        ));
+    }
+    let name = ctx.info.name.clone();
+    let info2 = info.clone();
+    let patch_doc2 = patch_doc.clone();
+    let update = move |current: Option<&Value>| -> Result<Value, StatusError> {
+        let Some(current) = current else {
+            // Only apply creates: the applied configuration is the new object.
+            let mut obj = patch_doc2.clone();
+            check_type(&mut obj, &info2)?;
+            obj.set_meta_str("name", &name);
+            return Ok(obj);
+        };
+        let patched = match kind {
+            PatchKind::Json => {
+                apply_json_patch(current, &patch_doc2).map_err(|e| unprocessable(&e.to_string()))?
+            }
+            PatchKind::Merge => apply_merge_patch(current, &patch_doc2),
+            PatchKind::Strategic | PatchKind::Apply => match ops {
+                Some(ops) => {
+                    let schema = (ops.patch_schema)();
+                    strategic_merge_patch(current, &patch_doc2, &schema)
+                        .map_err(|e| unprocessable(&e.to_string()))?
+                }
+                None => apply_merge_patch(current, &patch_doc2),
+            },
+        };
+        let mut patched = patched;
+        check_type(&mut patched, &info2)?;
+        if let Some(ops) = ops {
+            patched = (ops.roundtrip)(&patched)
+                .map_err(|e| StatusError::new_bad_request(&format!("json: {e}")))?;
+            patched = with_type(patched, &info2);
+        }
+        if patched.name() != current.name() {
+            return Err(StatusError::new_bad_request(&format!(
+                "the name of the object ({}) does not match the name on the URL ({})",
+                patched.name(),
+                current.name()
+            )));
+        }
+        Ok(patched)
+    };
+    let subresource = if sub.is_empty() { None } else { Some(sub) };
+    let create = kind == PatchKind::Apply;
+    if create {
+        check_namespace_lifecycle(server, info, namespace, &ctx.info.name).await?;
+    }
+    let (obj, created) =
+        store.update(namespace, &ctx.info.name, subresource, &update, create, write).await?;
+    let code = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok(respond_object(out, info, code, obj))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PatchKind {
+    Json,
+    Merge,
+    Strategic,
+    Apply,
+}
+
+/// Adds a `Warning` header (`299 - "text"`).
+#[allow(dead_code)]
+pub(super) fn add_warning(r: &mut Response<Body>, text: &str) {
+    let v = format!("299 - {}", apimachinery::gofmt::quote(text));
+    if let Ok(v) = HeaderValue::from_str(&v) {
+        r.headers_mut().append(header::WARNING, v);
+    }
+}
+
+/// A `Status` value for an error (used inside watch streams).
+pub(super) fn error_status(e: &StatusError) -> Value {
+    status_json(e)
+}

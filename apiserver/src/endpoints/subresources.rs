@@ -1,0 +1,316 @@
+//! Subresources and resources served without storage of their own: `scale`, `pods/binding`
+//! (and `bindings`), `pods/eviction`, namespace `finalize` and deletion, and the review APIs
+//! answered from the request (access reviews under AlwaysAllow, token and self reviews).
+
+use std::sync::Arc;
+
+use apimachinery::errors::StatusError;
+use apimachinery::patch::{
+    PatchSchema, apply_json_patch, apply_merge_patch, strategic_merge_patch,
+};
+use apimachinery::runtime::ResourceInfo;
+use bytes::Bytes;
+use http::{Response, StatusCode};
+use serde_json::{Value, json};
+
+use super::resource::{BodyFormat, Output, decode_raw, encode, negotiate_output, with_type};
+use super::{ApiServer, Body, Ctx};
+use crate::registry::{DeleteOptions, DeleteOutcome, ObjectMetaExt, Store, WriteOptions};
+
+fn success(code: u16) -> Value {
+    json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": code})
+}
+
+fn scale_selector(info: &ResourceInfo, obj: &Value) -> String {
+    if info.resource == "replicationcontrollers" {
+        let map = crate::registry::string_map(obj.pointer("/spec/selector"));
+        return apimachinery::labels::format_labels(&map);
+    }
+    let selector = obj.pointer("/spec/selector").cloned().and_then(|s| {
+        serde_json::from_value::<k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector>(s)
+            .ok()
+    });
+    apimachinery::labels::label_selector_as_selector(selector.as_ref())
+        .map(|s| s.to_string())
+        .unwrap_or_default()
+}
+
+/// The `autoscaling/v1` Scale of an object.
+fn to_scale(info: &ResourceInfo, obj: &Value) -> Value {
+    let mut metadata = serde_json::Map::new();
+    for f in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] {
+        if let Some(v) = obj.meta().and_then(|m| m.get(f)) {
+            metadata.insert(f.into(), v.clone());
+        }
+    }
+    let replicas = obj.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1);
+    let status_replicas = obj.pointer("/status/replicas").and_then(Value::as_i64).unwrap_or(0);
+    json!({
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": metadata,
+        "spec": {"replicas": replicas},
+        "status": {"replicas": status_replicas, "selector": scale_selector(info, obj)},
+    })
+}
+
+/// `GET|PUT|PATCH .../scale`.
+pub(super) async fn scale(
+    _server: &Arc<ApiServer>,
+    ctx: &Ctx,
+    store: &Arc<Store>,
+    info: &ResourceInfo,
+    namespace: &str,
+    body: Bytes,
+    write: &WriteOptions,
+) -> Result<Response<Body>, StatusError> {
+    let out = Output { protobuf: false, ..negotiate_output(ctx, true)? };
+    let name = ctx.info.name.clone();
+    match ctx.info.verb.as_str() {
+        "get" => {
+            let obj = store.get(namespace, &name).await?;
+            Ok(encode(&out, StatusCode::OK, &to_scale(info, &obj)))
+        }
+        "update" | "patch" => {
+            let is_patch = ctx.info.verb == "patch";
+            let content_type =
+                ctx.header("content-type").split(';').next().unwrap_or("").to_string();
+            let doc: Value = if is_patch {
+                serde_json::from_slice(&body)
+                    .map_err(|e| StatusError::new_bad_request(&e.to_string()))?
+            } else {
+                let format =
+                    if content_type.contains("yaml") { BodyFormat::Yaml } else { BodyFormat::Json };
+                decode_raw(&body, format)?
+            };
+            let info2 = info.clone();
+            let update = move |current: Option<&Value>| -> Result<Value, StatusError> {
+                let Some(current) = current else {
+                    return Err(StatusError::new_not_found(&info2.group_resource(), ""));
+                };
+                let scale = to_scale(&info2, current);
+                let new_scale = if is_patch {
+                    match content_type.as_str() {
+                        "application/json-patch+json" => apply_json_patch(&scale, &doc)
+                            .map_err(|e| StatusError::new_bad_request(&e.to_string()))?,
+                        "application/strategic-merge-patch+json" => {
+                            let schema =
+                                PatchSchema::of::<k8s_openapi::api::autoscaling::v1::Scale>();
+                            strategic_merge_patch(&scale, &doc, &schema)
+                                .map_err(|e| StatusError::new_bad_request(&e.to_string()))?
+                        }
+                        _ => apply_merge_patch(&scale, &doc),
+                    }
+                } else {
+                    doc.clone()
+                };
+                let replicas =
+                    new_scale.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(0);
+                let mut next = current.clone();
+                next["spec"]["replicas"] = json!(replicas);
+                let rv = new_scale.resource_version().to_string();
+                next.set_meta_str("resourceVersion", &rv);
+                Ok(next)
+            };
+            let (obj, _) = store.update(namespace, &name, None, &update, false, write).await?;
+            Ok(encode(&out, StatusCode::OK, &to_scale(info, &obj)))
+        }
+        v => Err(StatusError::new_method_not_supported(&info.group_resource(), v)),
+    }
+}
+
+/// `POST pods/<name>/binding` (and `bindings`): assigns a pod to a node.
+pub(super) async fn binding(
+    ctx: &Ctx,
+    store: &Arc<Store>,
+    namespace: &str,
+    name: &str,
+    body: Bytes,
+    write: &WriteOptions,
+) -> Result<Response<Body>, StatusError> {
+    let out = Output { protobuf: false, ..negotiate_output(ctx, true)? };
+    let format = match ctx.header("content-type") {
+        ct if ct.contains("protobuf") => BodyFormat::Protobuf,
+        ct if ct.contains("yaml") => BodyFormat::Yaml,
+        _ => BodyFormat::Json,
+    };
+    let b = decode_raw(&body, format)?;
+    let pod_name = if name.is_empty() { b.name().to_string() } else { name.to_string() };
+    let node = b.pointer("/target/name").and_then(Value::as_str).unwrap_or("").to_string();
+    if node.is_empty() {
+        return Err(StatusError::new_bad_request("a binding must name its target node"));
+    }
+    let gr = store.group_resource();
+    let pn = pod_name.clone();
+    let update = move |current: Option<&Value>| -> Result<Value, StatusError> {
+        let Some(current) = current else { return Err(StatusError::new_not_found(&gr, &pn)) };
+        if current.is_being_deleted() {
+            return Err(StatusError::new_conflict(
+                &gr,
+                &pn,
+                "pod is being deleted, cannot be assigned to a host",
+            ));
+        }
+        let existing = current.pointer("/spec/nodeName").and_then(Value::as_str).unwrap_or("");
+        if !existing.is_empty() {
+            return Err(StatusError::new_conflict(
+                &gr,
+                &pn,
+                format!(
+                    "pod {} is already assigned to node {}",
+                    pn,
+                    apimachinery::gofmt::quote(existing)
+                ),
+            ));
+        }
+        let mut next = current.clone();
+        next["spec"]["nodeName"] = json!(node);
+        Ok(next)
+    };
+    store.update(namespace, &pod_name, None, &update, false, write).await?;
+    Ok(encode(&out, StatusCode::CREATED, &success(201)))
+}
+
+/// `POST pods/<name>/eviction`: deletes the pod (disruption budgets are not checked yet).
+pub(super) async fn eviction(
+    ctx: &Ctx,
+    store: &Arc<Store>,
+    namespace: &str,
+    name: &str,
+    write: &WriteOptions,
+) -> Result<Response<Body>, StatusError> {
+    let out = Output { protobuf: false, ..negotiate_output(ctx, true)? };
+    let options = DeleteOptions { dry_run: write.dry_run, ..Default::default() };
+    store.delete(namespace, name, &options).await?;
+    Ok(encode(&out, StatusCode::CREATED, &success(201)))
+}
+
+/// After a `finalize`, a terminating namespace without finalizers is removed.
+pub(super) async fn maybe_finish_namespace(
+    store: &Arc<Store>,
+    obj: Value,
+    write: &WriteOptions,
+) -> Result<Value, StatusError> {
+    let spec_finalizers_empty =
+        obj.pointer("/spec/finalizers").and_then(Value::as_array).is_none_or(Vec::is_empty);
+    if obj.is_being_deleted() && spec_finalizers_empty && obj.finalizers().is_empty() {
+        let options = DeleteOptions { dry_run: write.dry_run, ..Default::default() };
+        if let Ok(DeleteOutcome::Deleted(o)) = store.delete("", obj.name(), &options).await {
+            return Ok(o);
+        }
+    }
+    Ok(obj)
+}
+
+/// Deleting a namespace marks it Terminating while `spec.finalizers` remain (the namespace
+/// controller empties it and then finalizes); without finalizers it goes at once.
+pub(super) async fn delete_namespace(
+    out: &Output,
+    store: &Arc<Store>,
+    info: &ResourceInfo,
+    name: &str,
+    options: &DeleteOptions,
+) -> Result<Response<Body>, StatusError> {
+    let current = store.get("", name).await?;
+    let has_spec_finalizers = current
+        .pointer("/spec/finalizers")
+        .and_then(Value::as_array)
+        .is_some_and(|a| !a.is_empty());
+    if !has_spec_finalizers && current.finalizers().is_empty() {
+        return match store.delete("", name, options).await? {
+            DeleteOutcome::Deleted(o) | DeleteOutcome::Pending(o) => {
+                Ok(encode(out, StatusCode::OK, &with_type(o, info)))
+            }
+        };
+    }
+    if let Some(uid) = &options.precondition_uid
+        && uid != current.uid()
+    {
+        return Err(StatusError::new_conflict(
+            &info.group_resource(),
+            name,
+            format!(
+                "Precondition failed: UID in precondition: {}, UID in object meta: {}",
+                uid,
+                current.uid()
+            ),
+        ));
+    }
+    let update = |cur: Option<&Value>| -> Result<Value, StatusError> {
+        let mut next = cur.cloned().unwrap_or_default();
+        if !next.is_being_deleted() {
+            next.set_meta_str("deletionTimestamp", &crate::registry::now_rfc3339());
+            next.meta_mut().insert("deletionGracePeriodSeconds".into(), json!(0));
+        }
+        next["status"]["phase"] = json!("Terminating");
+        Ok(next)
+    };
+    let write = WriteOptions { dry_run: options.dry_run };
+    let (obj, _) = store.update_unchecked(name, &update, &write).await?;
+    Ok(encode(out, StatusCode::OK, &with_type(obj, info)))
+}
+
+/// Serves the resources that are computed from the request rather than stored (the review
+/// APIs). `None` when `info` is not one of them.
+pub(super) async fn virtual_create(
+    server: &Arc<ApiServer>,
+    ctx: &Ctx,
+    info: &ResourceInfo,
+    body: Bytes,
+) -> Option<Response<Body>> {
+    let kind = match (info.group.as_str(), info.resource.as_str()) {
+        ("authorization.k8s.io", r) => r,
+        ("authentication.k8s.io", r @ ("tokenreviews" | "selfsubjectreviews")) => r,
+        _ => return None,
+    };
+    let result = (|| -> Result<Response<Body>, StatusError> {
+        let out = Output { protobuf: false, ..negotiate_output(ctx, true)? };
+        let format = match ctx.header("content-type") {
+            ct if ct.contains("protobuf") => BodyFormat::Protobuf,
+            ct if ct.contains("yaml") => BodyFormat::Yaml,
+            _ => BodyFormat::Json,
+        };
+        let mut obj = if body.is_empty() { json!({}) } else { decode_raw(&body, format)? };
+        let user = &ctx.user;
+        match kind {
+            "selfsubjectaccessreviews" | "subjectaccessreviews" | "localsubjectaccessreviews" => {
+                // Authorization is AlwaysAllow.
+                obj["status"] = json!({"allowed": true});
+                if kind == "selfsubjectaccessreviews" {
+                    obj["spec"]["user"] = Value::Null;
+                }
+            }
+            "selfsubjectrulesreviews" => {
+                obj["status"] = json!({
+                    "resourceRules": [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
+                    "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
+                    "incomplete": false,
+                });
+            }
+            "selfsubjectreviews" => {
+                obj["status"] = json!({"userInfo": user.to_json()});
+            }
+            "tokenreviews" => {
+                let token = obj.pointer("/spec/token").and_then(Value::as_str).unwrap_or("");
+                obj["status"] = match server.authn.authenticate_token(token) {
+                    Some(u) => {
+                        json!({"authenticated": true, "user": u.to_json(), "audiences": obj.pointer("/spec/audiences").cloned().unwrap_or(json!([]))})
+                    }
+                    None => json!({"user": {}, "error": "invalid bearer token"}),
+                };
+            }
+            _ => {
+                return Err(StatusError::new_method_not_supported(
+                    &info.group_resource(),
+                    "create",
+                ));
+            }
+        }
+        if let Some(m) = obj.get_mut("spec").and_then(Value::as_object_mut) {
+            m.retain(|_, v| !v.is_null());
+        }
+        obj.meta_mut().insert("creationTimestamp".into(), Value::Null);
+        Ok(encode(&out, StatusCode::CREATED, &with_type(obj, info)))
+    })();
+    Some(result.unwrap_or_else(|e| super::status_response(&e)))
+}

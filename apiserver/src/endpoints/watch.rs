@@ -1,0 +1,143 @@
+//! Watch responses: a chunked stream of `{"type": ..., "object": ...}` lines, with bookmarks,
+//! the end-of-initial-events marker, timeouts, and an end when the server shuts down.
+
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use apimachinery::codec::media::ResponseTarget;
+use apimachinery::errors::StatusError;
+use apimachinery::runtime::ResourceInfo;
+use bytes::Bytes;
+use http::{HeaderValue, Response, StatusCode, header};
+use http_body_util::BodyExt;
+use hyper::body::Frame;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use super::resource::{Output, error_status, table, with_type};
+use super::{ApiServer, Body, Ctx};
+use crate::registry::{Predicate, Store, StoreEvent, WatchParams};
+
+/// A response body fed from a channel; the stream ends when the sender is dropped.
+struct ChannelBody {
+    rx: mpsc::Receiver<Bytes>,
+}
+
+impl hyper::body::Body for ChannelBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        self.rx.poll_recv(cx).map(|o| o.map(|b| Ok(Frame::data(b))))
+    }
+}
+
+/// The watch timeout when the client gives none: upstream picks a random time between the
+/// minimum request timeout (30 minutes) and twice that.
+fn default_timeout() -> Duration {
+    let jitter = u64::from(uuid::Uuid::new_v4().as_bytes()[0]) * 1800 / 255;
+    Duration::from_secs(1800 + jitter)
+}
+
+fn bookmark_object(info: &ResourceInfo, revision: u64, end: bool) -> Value {
+    let mut metadata = json!({"resourceVersion": revision.to_string(), "creationTimestamp": null});
+    if end {
+        metadata["annotations"] = json!({"k8s.io/initial-events-end": "true"});
+    }
+    json!({"kind": info.kind, "apiVersion": info.api_version(), "metadata": metadata})
+}
+
+/// Serves `?watch=true` and `/watch/` requests.
+pub(super) async fn serve(
+    server: &Arc<ApiServer>,
+    ctx: &Ctx,
+    out: &Output,
+    store: &Arc<Store>,
+    info: &ResourceInfo,
+    namespace: &str,
+) -> Result<Response<Body>, StatusError> {
+    let params = WatchParams::from_query(&ctx.query)?;
+    let predicate = Predicate::new(&info.group, &info.resource, info.namespaced, &params.list)?;
+    let ns = (!namespace.is_empty()).then_some(namespace);
+    // A watch of one object comes as a field selector on the name (or the legacy
+    // /watch/<resource>/<name> path).
+    let name = (!ctx.info.name.is_empty()).then_some(ctx.info.name.as_str());
+    let mut events = store.watch(ns, name, &params, predicate).await?;
+    let timeout = params.timeout_seconds.map(Duration::from_secs).unwrap_or_else(default_timeout);
+    let (tx, rx) = mpsc::channel::<Bytes>(64);
+    let mut shutdown = server.shutdown.clone();
+    let info = info.clone();
+    let out = out.clone();
+    let yaml = out.yaml;
+    tokio::spawn(async move {
+        let deadline = tokio::time::sleep(timeout);
+        tokio::pin!(deadline);
+        let mut first_row = true;
+        loop {
+            let ev = tokio::select! {
+                ev = events.recv() => ev,
+                _ = &mut deadline => None,
+                _ = shutdown.wait_for(|s| *s) => None,
+            };
+            let Some(ev) = ev else { break };
+            let (kind, object, end) = match ev {
+                StoreEvent::Object { kind, object } => {
+                    let object = match &out.target {
+                        ResponseTarget::Table { version } => {
+                            let rv = object
+                                .pointer("/metadata/resourceVersion")
+                                .cloned()
+                                .unwrap_or(Value::Null);
+                            let t = table(
+                                &info,
+                                &[object],
+                                &out.include_object,
+                                version,
+                                json!({"resourceVersion": rv}),
+                                first_row,
+                            );
+                            first_row = false;
+                            t
+                        }
+                        ResponseTarget::PartialObjectMetadata { version }
+                        | ResponseTarget::PartialObjectMetadataList { version } => json!({
+                            "kind": "PartialObjectMetadata",
+                            "apiVersion": format!("meta.k8s.io/{version}"),
+                            "metadata": object.get("metadata").cloned().unwrap_or(json!({})),
+                        }),
+                        ResponseTarget::Object => with_type(object, &info),
+                    };
+                    (kind, object, false)
+                }
+                StoreEvent::Bookmark { revision, initial_events_end } => {
+                    if !params.bookmarks && !initial_events_end {
+                        continue;
+                    }
+                    ("BOOKMARK", bookmark_object(&info, revision, initial_events_end), false)
+                }
+                StoreEvent::Error(e) => ("ERROR", error_status(&e), true),
+            };
+            let event = json!({"type": kind, "object": object});
+            let mut line = if yaml {
+                apimachinery::codec::encode_yaml(&event).unwrap_or_default().into_bytes()
+            } else {
+                serde_json::to_vec(&event).unwrap_or_default()
+            };
+            line.push(b'\n');
+            if tx.send(Bytes::from(line)).await.is_err() || end {
+                break;
+            }
+        }
+    });
+    let mut r = Response::new(ChannelBody { rx }.boxed());
+    *r.status_mut() = StatusCode::OK;
+    let ct = if yaml { "application/yaml" } else { "application/json" };
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    Ok(r)
+}

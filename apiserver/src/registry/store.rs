@@ -1,0 +1,927 @@
+//! The generic registry store (upstream's `genericregistry.Store`): every verb of one resource
+//! over [`Storage`], with metadata bookkeeping, preconditions, finalizers, graceful deletion and
+//! watch filtering done once for all kinds. Kind-specific behaviour comes from the [`Strategy`].
+
+use std::sync::Arc;
+
+use apimachinery::errors::field::{Error as FieldError, ErrorList, Path};
+use apimachinery::errors::{StatusError, StatusReason};
+use apimachinery::runtime::ResourceInfo;
+use apimachinery::schema::{GroupKind, GroupResource};
+use serde_json::{Map, Value, json};
+use tokio::sync::mpsc;
+
+use super::object::{ObjectMetaExt, now_rfc3339};
+use super::selectors::{ListParams, Predicate, WatchParams};
+use crate::storage::cacher::{CacheEvent, Cacher, WatchOptions};
+use crate::storage::{KeyValue, ListOptions, Storage, StorageError, WatchEvent};
+use crate::strategy::Strategy;
+
+/// How many times a write retries after losing a compare-and-swap race it did not ask for.
+const MAX_RETRIES: usize = 16;
+
+/// Options every write takes.
+#[derive(Debug, Clone, Default)]
+pub struct WriteOptions {
+    /// `dryRun=All`: do everything but persist.
+    pub dry_run: bool,
+}
+
+/// Options of a delete (`metav1.DeleteOptions`).
+#[derive(Debug, Clone, Default)]
+pub struct DeleteOptions {
+    /// `dryRun=All`.
+    pub dry_run: bool,
+    /// `gracePeriodSeconds`.
+    pub grace_period_seconds: Option<i64>,
+    /// `preconditions.uid`.
+    pub precondition_uid: Option<String>,
+    /// `preconditions.resourceVersion`.
+    pub precondition_resource_version: Option<String>,
+    /// `propagationPolicy` (`Orphan`, `Background`, `Foreground`).
+    pub propagation_policy: Option<String>,
+}
+
+/// What a delete did.
+#[derive(Debug, Clone)]
+pub enum DeleteOutcome {
+    /// The object is gone; this was its last state.
+    Deleted(Value),
+    /// The object is marked for deletion (finalizers or a grace period remain); this is its
+    /// new state.
+    Pending(Value),
+}
+
+/// One event a store watch delivers, already filtered by the watch's predicate.
+#[derive(Debug, Clone)]
+pub enum StoreEvent {
+    /// `ADDED`, `MODIFIED` or `DELETED` with the object.
+    Object {
+        /// The event type as it goes on the wire.
+        kind: &'static str,
+        /// The object (resourceVersion set to the event's revision).
+        object: Value,
+    },
+    /// `BOOKMARK` at a revision; `initial_events_end` marks the end of `sendInitialEvents`.
+    Bookmark {
+        /// The revision reached.
+        revision: u64,
+        /// Whether this bookmark ends the initial events.
+        initial_events_end: bool,
+    },
+    /// `ERROR`; the watch ends after it.
+    Error(Box<StatusError>),
+}
+
+/// Maps a storage failure to the API error upstream returns for it.
+pub fn storage_error(err: StorageError, gr: &GroupResource, name: &str) -> StatusError {
+    match err {
+        StorageError::KeyNotFound { .. } => StatusError::new_not_found(gr, name),
+        StorageError::KeyExists { .. } => StatusError::new_already_exists(gr, name),
+        StorageError::Conflict { .. } => StatusError::new_conflict(gr, name, CONFLICT_MESSAGE),
+        StorageError::ResourceExpired { message, continue_token } => {
+            let mut e = StatusError::new_resource_expired(&message);
+            if let Some(token) = continue_token {
+                let mut status = e.into_status();
+                status.metadata.continue_ = Some(token);
+                e = StatusError::from_status(status);
+            }
+            e
+        }
+        StorageError::TooLargeResourceVersion { requested, current } => {
+            let message = format!("Too large resource version: {requested}, current: {current}");
+            let mut status = StatusError::new_timeout_error(&message, 1).into_status();
+            if let Some(details) = status.details.as_mut() {
+                details.causes =
+                    Some(vec![k8s_openapi::apimachinery::pkg::apis::meta::v1::StatusCause {
+                        reason: Some(
+                            apimachinery::errors::CAUSE_TYPE_RESOURCE_VERSION_TOO_LARGE.into(),
+                        ),
+                        message: Some(message.clone()),
+                        field: None,
+                    }]);
+            }
+            StatusError::from_status(status)
+        }
+        StorageError::InvalidContinue(m) => StatusError::new_bad_request(&m),
+        StorageError::InvalidKey(m) => StatusError::new_bad_request(&m),
+        StorageError::Internal(m) => StatusError::new_internal_error(m),
+        StorageError::Unavailable(m) => StatusError::new_service_unavailable(&m),
+    }
+}
+
+const CONFLICT_MESSAGE: &str =
+    "the object has been modified; please apply your changes to the latest version and try again";
+
+/// The store of one resource.
+pub struct Store {
+    info: ResourceInfo,
+    prefix: String,
+    storage: Arc<dyn Storage>,
+    cacher: Option<Arc<Cacher>>,
+    strategy: Arc<dyn Strategy>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("prefix", &self.prefix).finish_non_exhaustive()
+    }
+}
+
+/// Characters upstream's name generator draws from (no vowels, no look-alikes).
+const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+
+fn generate_name(base: &str) -> String {
+    let base = if base.len() > 58 { &base[..58] } else { base };
+    let bytes = uuid::Uuid::new_v4().into_bytes();
+    let suffix: String = bytes[..5]
+        .iter()
+        .map(|b| NAME_ALPHABET[*b as usize % NAME_ALPHABET.len()] as char)
+        .collect();
+    format!("{base}{suffix}")
+}
+
+impl Store {
+    /// A store for `info` keeping objects below `prefix`.
+    pub fn new(
+        info: ResourceInfo,
+        prefix: String,
+        storage: Arc<dyn Storage>,
+        cacher: Option<Arc<Cacher>>,
+        strategy: Arc<dyn Strategy>,
+    ) -> Self {
+        Store { info, prefix, storage, cacher, strategy }
+    }
+
+    /// The resource served (at its storage version).
+    pub fn info(&self) -> &ResourceInfo {
+        &self.info
+    }
+
+    /// The group and resource, as errors name them.
+    pub fn group_resource(&self) -> GroupResource {
+        self.info.group_resource()
+    }
+
+    /// The storage key prefix of the resource.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The backend the store reads and writes (the watch cache when there is one).
+    pub fn storage(&self) -> &Arc<dyn Storage> {
+        &self.storage
+    }
+
+    fn key(&self, namespace: &str, name: &str) -> String {
+        if self.info.namespaced {
+            format!("{}/{}/{}", self.prefix, namespace, name)
+        } else {
+            format!("{}/{}", self.prefix, name)
+        }
+    }
+
+    fn list_key(&self, namespace: Option<&str>) -> String {
+        match namespace {
+            Some(ns) if self.info.namespaced && !ns.is_empty() => {
+                format!("{}/{}", self.prefix, ns)
+            }
+            _ => self.prefix.clone(),
+        }
+    }
+
+    fn err(&self, e: StorageError, name: &str) -> StatusError {
+        storage_error(e, &self.group_resource(), name)
+    }
+
+    /// Decodes stored bytes and sets the revision as `resourceVersion`.
+    fn decode(&self, value: &[u8], revision: u64) -> Result<Value, StatusError> {
+        let mut obj: Value = serde_json::from_slice(value).map_err(|e| {
+            StatusError::new_internal_error(format!("unable to decode stored object: {e}"))
+        })?;
+        obj.set_meta_str("resourceVersion", &revision.to_string());
+        Ok(obj)
+    }
+
+    fn decode_kv(&self, kv: &KeyValue) -> Result<Value, StatusError> {
+        self.decode(&kv.value, kv.mod_revision)
+    }
+
+    fn encode(&self, obj: &Value) -> Result<Vec<u8>, StatusError> {
+        let mut obj = obj.clone();
+        if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+            meta.remove("resourceVersion");
+            meta.remove("selfLink");
+        }
+        serde_json::to_vec(&obj).map_err(StatusError::new_internal_error)
+    }
+
+    fn invalid(&self, name: &str, errs: &ErrorList) -> StatusError {
+        StatusError::new_invalid(&GroupKind::new(&self.info.group, &self.info.kind), name, errs)
+    }
+
+    /// Reads one object.
+    pub async fn get(&self, namespace: &str, name: &str) -> Result<Value, StatusError> {
+        let key = self.key(namespace, name);
+        match self.storage.get(&key).await.map_err(|e| self.err(e, name))? {
+            Some(kv) => self.decode_kv(&kv),
+            None => Err(StatusError::new_not_found(&self.group_resource(), name)),
+        }
+    }
+
+    /// Lists objects (in `namespace`, or everywhere), filtered by the predicate, paged by
+    /// `limit`/`continue`. Returns the items, the list's resourceVersion, the next continue token
+    /// and the remaining item count when known.
+    pub async fn list(
+        &self,
+        namespace: Option<&str>,
+        params: &ListParams,
+        predicate: &Predicate,
+    ) -> Result<ListPage, StatusError> {
+        let key = self.list_key(namespace);
+        let revision = list_revision(params)?;
+        if !params.continue_token.is_empty() && !params.resource_version.is_empty() {
+            return Err(StatusError::new_bad_request(
+                "specifying resource version is not allowed when using continue",
+            ));
+        }
+        let mut options = ListOptions {
+            revision,
+            limit: params.limit,
+            continue_key: (!params.continue_token.is_empty())
+                .then(|| params.continue_token.clone()),
+            recursive: true,
+        };
+        // A field selector pinning the name reads that one key.
+        if let Some(name) = predicate.exact_name()
+            && (namespace.is_some_and(|n| !n.is_empty()) || !self.info.namespaced)
+        {
+            let key = self.key(namespace.unwrap_or(""), &name);
+            options.recursive = false;
+            options.continue_key = None;
+            let res = self.storage.list(&key, options).await.map_err(|e| self.err(e, ""))?;
+            let mut items = Vec::new();
+            for kv in &res.items {
+                let obj = self.decode_kv(kv)?;
+                if predicate.matches(&obj) {
+                    items.push(obj);
+                }
+            }
+            return Ok(ListPage {
+                items,
+                revision: res.revision,
+                continue_token: None,
+                remaining: None,
+            });
+        }
+        let mut items = Vec::new();
+        loop {
+            let res =
+                self.storage.list(&key, options.clone()).await.map_err(|e| self.err(e, ""))?;
+            let page_len = res.items.len();
+            for (i, kv) in res.items.iter().enumerate() {
+                let obj = self.decode_kv(kv)?;
+                if predicate.matches(&obj) {
+                    items.push(obj);
+                    if params.limit > 0 && items.len() as u64 >= params.limit {
+                        let more = i + 1 < page_len || res.continue_key.is_some();
+                        if !more {
+                            return Ok(ListPage {
+                                items,
+                                revision: res.revision,
+                                continue_token: None,
+                                remaining: None,
+                            });
+                        }
+                        let next = format!("{}\u{0}", kv.key);
+                        let rev = i64::try_from(res.revision).unwrap_or(i64::MAX);
+                        let prefix = format!("{}/", key.trim_end_matches('/'));
+                        let token = crate::storage::encode_continue(&next, &prefix, rev)
+                            .map_err(|e| self.err(e, ""))?;
+                        // Only an unfiltered list knows how many items follow.
+                        let remaining = if predicate.is_everything() {
+                            res.remaining.map(|r| r + (page_len - i - 1) as u64)
+                        } else {
+                            None
+                        };
+                        return Ok(ListPage {
+                            items,
+                            revision: res.revision,
+                            continue_token: Some(token),
+                            remaining,
+                        });
+                    }
+                }
+            }
+            match res.continue_key {
+                Some(token) if params.limit > 0 => {
+                    options.continue_key = Some(token);
+                    options.revision = None;
+                }
+                _ => {
+                    return Ok(ListPage {
+                        items,
+                        revision: res.revision,
+                        continue_token: None,
+                        remaining: None,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Creates an object (upstream's `Store.Create`: BeforeCreate, then storage).
+    pub async fn create(
+        &self,
+        namespace: &str,
+        mut obj: Value,
+        options: &WriteOptions,
+    ) -> Result<Value, StatusError> {
+        if !obj.resource_version().is_empty() {
+            return Err(StatusError::new_internal_error(
+                "resourceVersion should not be set on objects to be created",
+            ));
+        }
+        {
+            let meta = obj.meta_mut();
+            if self.info.namespaced {
+                meta.insert("namespace".into(), Value::String(namespace.to_string()));
+            } else {
+                meta.remove("namespace");
+            }
+            meta.remove("deletionTimestamp");
+            meta.remove("deletionGracePeriodSeconds");
+            meta.remove("selfLink");
+            meta.insert("uid".into(), Value::String(uuid::Uuid::new_v4().to_string()));
+            meta.insert("creationTimestamp".into(), Value::String(now_rfc3339()));
+        }
+        let generate = obj.name().is_empty() && !obj.meta_str("generateName").is_empty();
+        self.strategy.prepare_for_create(&self.info, &mut obj);
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            if generate {
+                let name = generate_name(obj.meta_str("generateName"));
+                obj.set_meta_str("name", &name);
+            }
+            let name = obj.name().to_string();
+            let mut errs = ErrorList::new();
+            if name.is_empty() {
+                errs.push(FieldError::required(
+                    &Path::new("metadata").child("name"),
+                    "name or generateName is required",
+                ));
+            }
+            errs.extend(self.strategy.validate_create(&self.info, &obj));
+            if !errs.is_empty() {
+                return Err(self.invalid(&name, &errs));
+            }
+            let key = self.key(namespace, &name);
+            let bytes = self.encode(&obj)?;
+            if options.dry_run {
+                return match self.storage.get(&key).await.map_err(|e| self.err(e, &name))? {
+                    Some(_) => Err(StatusError::new_already_exists(&self.group_resource(), &name)),
+                    None => Ok(obj),
+                };
+            }
+            match self.storage.create(&key, bytes).await {
+                Ok(rev) => {
+                    obj.set_meta_str("resourceVersion", &rev.to_string());
+                    return Ok(obj);
+                }
+                Err(StorageError::KeyExists { .. }) if generate && attempts < 8 => continue,
+                Err(StorageError::KeyExists { .. }) if generate => {
+                    return Err(StatusError::new_generate_name_conflict(
+                        &self.group_resource(),
+                        &name,
+                        1,
+                    ));
+                }
+                Err(e) => return Err(self.err(e, &name)),
+            }
+        }
+    }
+
+    /// Updates an object (upstream's `Store.Update` over GuaranteedUpdate). `update` builds the
+    /// new object from the current one; it runs again when a write race is lost. `subresource`
+    /// is `status` for status updates. When the object does not exist and `create_on_update`
+    /// is set, the result of `update(None)` is created. Returns the object and whether it was
+    /// created.
+    pub async fn update(
+        &self,
+        namespace: &str,
+        name: &str,
+        subresource: Option<&str>,
+        update: &(dyn Fn(Option<&Value>) -> Result<Value, StatusError> + Send + Sync),
+        create_on_update: bool,
+        options: &WriteOptions,
+    ) -> Result<(Value, bool), StatusError> {
+        let key = self.key(namespace, name);
+        for _ in 0..MAX_RETRIES {
+            let current = self.storage.get(&key).await.map_err(|e| self.err(e, name))?;
+            let Some(current) = current else {
+                if !create_on_update || subresource.is_some() {
+                    return Err(StatusError::new_not_found(&self.group_resource(), name));
+                }
+                let mut obj = update(None)?;
+                obj.set_meta_str("resourceVersion", "");
+                return self.create(namespace, obj, options).await.map(|o| (o, true));
+            };
+            let old = self.decode_kv(&current)?;
+            let mut new = update(Some(&old))?;
+            // A resourceVersion in the new object is a precondition.
+            let wanted_rv = new.resource_version().to_string();
+            if !wanted_rv.is_empty() && wanted_rv != old.resource_version() {
+                return Err(StatusError::new_conflict(
+                    &self.group_resource(),
+                    name,
+                    CONFLICT_MESSAGE,
+                ));
+            }
+            let uid = new.uid().to_string();
+            if !uid.is_empty() && uid != old.uid() {
+                return Err(StatusError::new_conflict(
+                    &self.group_resource(),
+                    name,
+                    format!(
+                        "Precondition failed: UID in precondition: {}, UID in object meta: {}",
+                        uid,
+                        old.uid()
+                    ),
+                ));
+            }
+            self.before_update(namespace, subresource, &mut new, &old)?;
+            if strip_rv(&new) == strip_rv(&old) {
+                return Ok((old, false));
+            }
+            if options.dry_run {
+                return Ok((new, false));
+            }
+            let bytes = self.encode(&new)?;
+            match self.storage.update(&key, Some(current.mod_revision), bytes).await {
+                Ok(rev) => {
+                    new.set_meta_str("resourceVersion", &rev.to_string());
+                    if new.is_being_deleted() && new.finalizers().is_empty() && grace_zero(&new) {
+                        // The last finalizer is gone: the object goes away now.
+                        match self.storage.delete(&key, Some(rev)).await {
+                            Ok(kv) => {
+                                new.set_meta_str("resourceVersion", &kv.mod_revision.to_string());
+                            }
+                            Err(
+                                StorageError::Conflict { .. } | StorageError::KeyNotFound { .. },
+                            ) => {}
+                            Err(e) => return Err(self.err(e, name)),
+                        }
+                    }
+                    return Ok((new, false));
+                }
+                Err(StorageError::Conflict { .. }) if wanted_rv.is_empty() => continue,
+                Err(StorageError::Conflict { .. }) => {
+                    return Err(StatusError::new_conflict(
+                        &self.group_resource(),
+                        name,
+                        CONFLICT_MESSAGE,
+                    ));
+                }
+                Err(e) => return Err(self.err(e, name)),
+            }
+        }
+        Err(StatusError::new_conflict(&self.group_resource(), name, CONFLICT_MESSAGE))
+    }
+
+    /// Rewrites a cluster-scoped object with `update` under compare-and-swap, bypassing the
+    /// strategy (for server-owned transitions such as a namespace starting to terminate).
+    pub async fn update_unchecked(
+        &self,
+        name: &str,
+        update: &(dyn Fn(Option<&Value>) -> Result<Value, StatusError> + Send + Sync),
+        options: &WriteOptions,
+    ) -> Result<(Value, bool), StatusError> {
+        let key = self.key("", name);
+        for _ in 0..MAX_RETRIES {
+            let Some(current) = self.storage.get(&key).await.map_err(|e| self.err(e, name))? else {
+                return Err(StatusError::new_not_found(&self.group_resource(), name));
+            };
+            let old = self.decode_kv(&current)?;
+            let mut new = update(Some(&old))?;
+            if options.dry_run || strip_rv(&new) == strip_rv(&old) {
+                return Ok((new, false));
+            }
+            let bytes = self.encode(&new)?;
+            match self.storage.update(&key, Some(current.mod_revision), bytes).await {
+                Ok(rev) => {
+                    new.set_meta_str("resourceVersion", &rev.to_string());
+                    return Ok((new, false));
+                }
+                Err(StorageError::Conflict { .. }) => continue,
+                Err(e) => return Err(self.err(e, name)),
+            }
+        }
+        Err(StatusError::new_conflict(&self.group_resource(), name, CONFLICT_MESSAGE))
+    }
+
+    /// Upstream's `BeforeUpdate`: keep what clients may not change, split spec and status,
+    /// bump the generation, validate.
+    fn before_update(
+        &self,
+        namespace: &str,
+        subresource: Option<&str>,
+        new: &mut Value,
+        old: &Value,
+    ) -> Result<(), StatusError> {
+        if subresource == Some("status") {
+            // A status write changes the status and nothing else.
+            let status = new.get("status").cloned();
+            let rv = new.resource_version().to_string();
+            *new = old.clone();
+            match status {
+                Some(s) => {
+                    if let Some(o) = new.as_object_mut() {
+                        o.insert("status".into(), s);
+                    }
+                }
+                None => {
+                    if let Some(o) = new.as_object_mut() {
+                        o.remove("status");
+                    }
+                }
+            }
+            new.set_meta_str("resourceVersion", &rv);
+        } else if self.info.subresource("status").is_some()
+            && let Some(o) = new.as_object_mut()
+        {
+            // The main resource never writes status when a status subresource exists.
+            match old.get("status") {
+                Some(s) => {
+                    o.insert("status".into(), s.clone());
+                }
+                None => {
+                    o.remove("status");
+                }
+            }
+        }
+        {
+            let old_meta = old.meta().cloned().unwrap_or_default();
+            let meta = new.meta_mut();
+            for field in
+                ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds"]
+            {
+                match old_meta.get(field) {
+                    Some(v) => {
+                        meta.insert(field.into(), v.clone());
+                    }
+                    None => {
+                        meta.remove(field);
+                    }
+                }
+            }
+            if self.info.namespaced {
+                meta.insert("namespace".into(), Value::String(namespace.to_string()));
+            }
+            match old_meta.get("generation") {
+                Some(g) => {
+                    meta.insert("generation".into(), g.clone());
+                }
+                None => {
+                    meta.remove("generation");
+                }
+            }
+            meta.remove("selfLink");
+        }
+        if subresource != Some("status") {
+            self.strategy.prepare_for_update(&self.info, new, old);
+            if spec_changed(new, old) && old.meta().and_then(|m| m.get("generation")).is_some() {
+                let g = old.meta().and_then(|m| m.get("generation")).and_then(Value::as_i64);
+                new.meta_mut().insert("generation".into(), json!(g.unwrap_or(0) + 1));
+            }
+        }
+        let errs = if subresource == Some("status") {
+            self.strategy.validate_status_update(&self.info, new, old)
+        } else {
+            self.strategy.validate_update(&self.info, new, old)
+        };
+        if !errs.is_empty() {
+            return Err(self.invalid(new.name(), &errs));
+        }
+        Ok(())
+    }
+
+    /// Deletes an object (upstream's `Store.Delete`): preconditions, then either marks it
+    /// (finalizers, graceful deletion) or removes it.
+    pub async fn delete(
+        &self,
+        namespace: &str,
+        name: &str,
+        options: &DeleteOptions,
+    ) -> Result<DeleteOutcome, StatusError> {
+        let key = self.key(namespace, name);
+        for _ in 0..MAX_RETRIES {
+            let Some(current) = self.storage.get(&key).await.map_err(|e| self.err(e, name))? else {
+                return Err(StatusError::new_not_found(&self.group_resource(), name));
+            };
+            let mut obj = self.decode_kv(&current)?;
+            if let Some(uid) = &options.precondition_uid
+                && uid != obj.uid()
+            {
+                return Err(StatusError::new_conflict(
+                    &self.group_resource(),
+                    name,
+                    format!(
+                        "Precondition failed: UID in precondition: {}, UID in object meta: {}",
+                        uid,
+                        obj.uid()
+                    ),
+                ));
+            }
+            if let Some(rv) = &options.precondition_resource_version
+                && rv != obj.resource_version()
+            {
+                return Err(StatusError::new_conflict(
+                    &self.group_resource(),
+                    name,
+                    format!(
+                        "Precondition failed: ResourceVersion in precondition: {}, ResourceVersion in object meta: {}",
+                        rv,
+                        obj.resource_version()
+                    ),
+                ));
+            }
+            let mut finalizers = obj.finalizers();
+            match options.propagation_policy.as_deref() {
+                Some("Orphan") if !finalizers.iter().any(|f| f == "orphan") => {
+                    finalizers.push("orphan".into())
+                }
+                Some("Foreground") if !finalizers.iter().any(|f| f == "foregroundDeletion") => {
+                    finalizers.push("foregroundDeletion".into())
+                }
+                _ => {}
+            }
+            let grace = self.strategy.grace_period(&self.info, &obj, options.grace_period_seconds);
+            if !finalizers.is_empty() || grace > 0 {
+                if obj.is_being_deleted() && obj.finalizers() == finalizers {
+                    // Already marked: nothing more to do until the finalizers are removed.
+                    return Ok(DeleteOutcome::Pending(obj));
+                }
+                let mut marked = obj.clone();
+                {
+                    let meta = marked.meta_mut();
+                    meta.insert("finalizers".into(), json!(finalizers));
+                    if !meta.contains_key("deletionTimestamp") {
+                        let at = jiff::Timestamp::now()
+                            .checked_add(jiff::SignedDuration::from_secs(grace))
+                            .unwrap_or_else(|_| jiff::Timestamp::now());
+                        let at = jiff::Timestamp::from_second(at.as_second())
+                            .map(|t| t.to_string())
+                            .unwrap_or_else(|_| now_rfc3339());
+                        meta.insert("deletionTimestamp".into(), Value::String(at));
+                    }
+                    meta.insert("deletionGracePeriodSeconds".into(), json!(grace));
+                    if meta.get("finalizers").and_then(Value::as_array).is_some_and(Vec::is_empty) {
+                        meta.remove("finalizers");
+                    }
+                }
+                if options.dry_run {
+                    return Ok(DeleteOutcome::Pending(marked));
+                }
+                let bytes = self.encode(&marked)?;
+                match self.storage.update(&key, Some(current.mod_revision), bytes).await {
+                    Ok(rev) => {
+                        marked.set_meta_str("resourceVersion", &rev.to_string());
+                        return Ok(DeleteOutcome::Pending(marked));
+                    }
+                    Err(StorageError::Conflict { .. }) => continue,
+                    Err(e) => return Err(self.err(e, name)),
+                }
+            }
+            if options.dry_run {
+                return Ok(DeleteOutcome::Deleted(obj));
+            }
+            match self.storage.delete(&key, Some(current.mod_revision)).await {
+                Ok(kv) => {
+                    obj.set_meta_str("resourceVersion", &kv.mod_revision.to_string());
+                    return Ok(DeleteOutcome::Deleted(obj));
+                }
+                Err(StorageError::Conflict { .. }) => continue,
+                Err(e) => return Err(self.err(e, name)),
+            }
+        }
+        Err(StatusError::new_conflict(&self.group_resource(), name, CONFLICT_MESSAGE))
+    }
+
+    /// Watches the resource (in `namespace`, or one object when `name` is set). Events are
+    /// filtered by the predicate, turning objects that start or stop matching into `ADDED` and
+    /// `DELETED` as upstream does.
+    pub async fn watch(
+        &self,
+        namespace: Option<&str>,
+        name: Option<&str>,
+        params: &WatchParams,
+        predicate: Predicate,
+    ) -> Result<mpsc::Receiver<StoreEvent>, StatusError> {
+        let rv = &params.list.resource_version;
+        let from: Option<u64> = if rv.is_empty() {
+            None
+        } else {
+            Some(rv.parse().map_err(|_| {
+                StatusError::new_bad_request(&format!("invalid resource version: {rv}"))
+            })?)
+        };
+        let (key, recursive) = match name {
+            Some(n) => (self.key(namespace.unwrap_or(""), n), false),
+            None => (self.list_key(namespace), true),
+        };
+        let (tx, rx) = mpsc::channel(256);
+        let gr = self.group_resource();
+        let store_prefix = self.prefix.clone();
+        let decode = move |value: &[u8], rev: u64| -> Option<Value> {
+            let mut obj: Value = serde_json::from_slice(value).ok()?;
+            obj.set_meta_str("resourceVersion", &rev.to_string());
+            Some(obj)
+        };
+        let _ = store_prefix;
+        if let Some(cacher) = &self.cacher {
+            let options = WatchOptions {
+                from_revision: from,
+                recursive,
+                bookmarks: params.bookmarks,
+                // An unset or "0" resourceVersion starts with the current state (upstream's
+                // "get state and start at most recent").
+                send_initial_events: params.send_initial_events
+                    || from.is_none()
+                    || from == Some(0),
+            };
+            let want_end_marker = params.send_initial_events;
+            let mut watch = match cacher.watch_with(&key, options).await {
+                Ok(w) => w,
+                Err(e) => {
+                    let _ = tx.try_send(StoreEvent::Error(Box::new(storage_error(e, &gr, ""))));
+                    return Ok(rx);
+                }
+            };
+            tokio::spawn(async move {
+                while let Some(ev) = watch.recv().await {
+                    let out = match ev {
+                        CacheEvent::InitialEventsEnd { revision } => {
+                            if !want_end_marker {
+                                continue;
+                            }
+                            vec![StoreEvent::Bookmark { revision, initial_events_end: true }]
+                        }
+                        CacheEvent::Event(ev) => translate(&ev, &predicate, &decode, &gr),
+                    };
+                    for e in out {
+                        let end = matches!(e, StoreEvent::Error(_));
+                        if tx.send(e).await.is_err() || end {
+                            return;
+                        }
+                    }
+                }
+            });
+            return Ok(rx);
+        }
+        let mut watch = match self.storage.watch(&key, from.unwrap_or(0), recursive).await {
+            Ok(w) => w,
+            Err(e) => {
+                let _ = tx.try_send(StoreEvent::Error(Box::new(storage_error(e, &gr, ""))));
+                return Ok(rx);
+            }
+        };
+        tokio::spawn(async move {
+            while let Some(ev) = watch.recv().await {
+                for e in translate(&ev, &predicate, &decode, &gr) {
+                    let end = matches!(e, StoreEvent::Error(_));
+                    if tx.send(e).await.is_err() || end {
+                        return;
+                    }
+                }
+            }
+        });
+        Ok(rx)
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, Default)]
+pub struct ListPage {
+    /// The matching objects.
+    pub items: Vec<Value>,
+    /// The revision the list was read at.
+    pub revision: u64,
+    /// The token for the next page.
+    pub continue_token: Option<String>,
+    /// Items after this page, when known.
+    pub remaining: Option<u64>,
+}
+
+fn translate(
+    ev: &WatchEvent,
+    predicate: &Predicate,
+    decode: &impl Fn(&[u8], u64) -> Option<Value>,
+    gr: &GroupResource,
+) -> Vec<StoreEvent> {
+    let object = |kind: &'static str, value: &[u8], rev: u64| {
+        decode(value, rev).map(|object| StoreEvent::Object { kind, object })
+    };
+    match ev {
+        WatchEvent::Added(e) => match decode(&e.value, e.revision) {
+            Some(obj) if predicate.matches(&obj) => {
+                vec![StoreEvent::Object { kind: "ADDED", object: obj }]
+            }
+            _ => vec![],
+        },
+        WatchEvent::Modified(e) => {
+            let Some(new) = decode(&e.value, e.revision) else { return vec![] };
+            if predicate.is_everything() {
+                return vec![StoreEvent::Object { kind: "MODIFIED", object: new }];
+            }
+            let old_matches = e
+                .prev_value
+                .as_deref()
+                .and_then(|p| decode(p, e.revision))
+                .is_some_and(|o| predicate.matches(&o));
+            match (old_matches, predicate.matches(&new)) {
+                (true, true) => vec![StoreEvent::Object { kind: "MODIFIED", object: new }],
+                (false, true) => vec![StoreEvent::Object { kind: "ADDED", object: new }],
+                (true, false) => vec![StoreEvent::Object { kind: "DELETED", object: new }],
+                (false, false) => vec![],
+            }
+        }
+        WatchEvent::Deleted(e) => match decode(&e.value, e.revision) {
+            Some(obj) if predicate.matches(&obj) => {
+                object("DELETED", &e.value, e.revision).into_iter().collect()
+            }
+            _ => vec![],
+        },
+        WatchEvent::Bookmark { revision } => {
+            vec![StoreEvent::Bookmark { revision: *revision, initial_events_end: false }]
+        }
+        WatchEvent::Error(err) => vec![StoreEvent::Error(Box::new(watch_error(err.clone(), gr)))],
+    }
+}
+
+fn watch_error(err: StorageError, gr: &GroupResource) -> StatusError {
+    match err {
+        StorageError::ResourceExpired { message, .. } => {
+            // Watches report compaction as 410 Gone with reason Expired, as upstream's watch
+            // cache does.
+            let mut status = StatusError::new_gone(&message).into_status();
+            status.reason = Some(StatusReason::Expired.as_str().to_string());
+            StatusError::from_status(status)
+        }
+        e => storage_error(e, gr, ""),
+    }
+}
+
+/// The resourceVersion a list reads at (`None` = current).
+fn list_revision(params: &ListParams) -> Result<Option<u64>, StatusError> {
+    if params.resource_version.is_empty() {
+        if !params.resource_version_match.is_empty() {
+            return Err(StatusError::new_bad_request(
+                "resourceVersionMatch is forbidden unless resourceVersion is provided",
+            ));
+        }
+        return Ok(None);
+    }
+    let rv: u64 = params.resource_version.parse().map_err(|_| {
+        StatusError::new_bad_request(&format!(
+            "invalid resource version: {}",
+            params.resource_version
+        ))
+    })?;
+    match params.resource_version_match.as_str() {
+        "Exact" if rv == 0 => Err(StatusError::new_bad_request(
+            "resourceVersionMatch \"Exact\" is forbidden for resourceVersion \"0\"",
+        )),
+        "Exact" => Ok(Some(rv)),
+        // "0" is served from the cache; a non-zero not-older-than read is the current state.
+        "" | "NotOlderThan" => Ok(if rv == 0 { Some(0) } else { None }),
+        other => {
+            Err(StatusError::new_bad_request(&format!("unsupported resourceVersionMatch: {other}")))
+        }
+    }
+}
+
+fn strip_rv(v: &Value) -> Value {
+    let mut v = v.clone();
+    if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut) {
+        m.remove("resourceVersion");
+        m.remove("managedFields");
+    }
+    v
+}
+
+fn grace_zero(v: &Value) -> bool {
+    v.meta().and_then(|m| m.get("deletionGracePeriodSeconds")).and_then(Value::as_i64).unwrap_or(0)
+        == 0
+}
+
+/// Whether anything but metadata and status changed (what bumps `metadata.generation`).
+fn spec_changed(new: &Value, old: &Value) -> bool {
+    let strip = |v: &Value| -> Map<String, Value> {
+        let mut m = v.as_object().cloned().unwrap_or_default();
+        m.remove("metadata");
+        m.remove("status");
+        m
+    };
+    strip(new) != strip(old)
+}

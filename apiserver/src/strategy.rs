@@ -1,0 +1,101 @@
+//! Per-resource behaviour the generic store delegates to (upstream's `RESTCreateStrategy`,
+//! `RESTUpdateStrategy` and `RESTDeleteStrategy`): defaulting, create/update preparation,
+//! validation, graceful deletion, create-on-update.
+
+use apimachinery::errors::field::ErrorList;
+use apimachinery::runtime::ResourceInfo;
+use serde_json::{Value, json};
+
+use crate::registry::ObjectMetaExt;
+
+/// What the generic store asks of a resource.
+pub trait Strategy: Send + Sync {
+    /// Applies the kind's defaults (part of decoding upstream; idempotent).
+    fn default(&self, info: &ResourceInfo, obj: &mut Value);
+    /// Clears what clients may not set on create and sets what the server owns.
+    fn prepare_for_create(&self, info: &ResourceInfo, obj: &mut Value);
+    /// Carries over what an update may not change.
+    fn prepare_for_update(&self, info: &ResourceInfo, new: &mut Value, old: &Value);
+    /// Validates a new object.
+    fn validate_create(&self, info: &ResourceInfo, obj: &Value) -> ErrorList;
+    /// Validates an update of the main resource.
+    fn validate_update(&self, info: &ResourceInfo, new: &Value, old: &Value) -> ErrorList;
+    /// Validates an update through the `status` subresource.
+    fn validate_status_update(&self, info: &ResourceInfo, new: &Value, old: &Value) -> ErrorList;
+    /// The grace period a delete waits (0 deletes at once).
+    fn grace_period(&self, info: &ResourceInfo, obj: &Value, requested: Option<i64>) -> i64;
+    /// Whether a PUT of a missing object creates it.
+    fn allow_create_on_update(&self, info: &ResourceInfo) -> bool;
+}
+
+/// The strategy of every built-in resource, dispatching on group and resource.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct BuiltinStrategy;
+
+/// Resources whose objects carry `metadata.generation` (those with a spec/status split).
+fn tracks_generation(info: &ResourceInfo) -> bool {
+    info.subresource("status").is_some()
+        && !matches!(info.resource.as_str(), "namespaces" | "nodes")
+}
+
+impl Strategy for BuiltinStrategy {
+    fn default(&self, info: &ResourceInfo, obj: &mut Value) {
+        crate::api::default_object(&info.group, &info.kind, obj);
+    }
+
+    fn prepare_for_create(&self, info: &ResourceInfo, obj: &mut Value) {
+        self.default(info, obj);
+        if tracks_generation(info) {
+            obj.meta_mut().insert("generation".into(), json!(1));
+        }
+        crate::api::prepare_for_create(&info.group, &info.kind, obj);
+    }
+
+    fn prepare_for_update(&self, info: &ResourceInfo, new: &mut Value, old: &Value) {
+        self.default(info, new);
+        crate::api::prepare_for_update(&info.group, &info.kind, new, old);
+    }
+
+    fn validate_create(&self, info: &ResourceInfo, obj: &Value) -> ErrorList {
+        crate::api::validate_create(&info.group, &info.resource, obj)
+    }
+
+    fn validate_update(&self, info: &ResourceInfo, new: &Value, old: &Value) -> ErrorList {
+        crate::api::validate_update(&info.group, &info.resource, new, old)
+    }
+
+    fn validate_status_update(&self, info: &ResourceInfo, new: &Value, old: &Value) -> ErrorList {
+        crate::api::validate_update(&info.group, &info.resource, new, old)
+    }
+
+    fn grace_period(&self, info: &ResourceInfo, obj: &Value, requested: Option<i64>) -> i64 {
+        if (info.group.as_str(), info.resource.as_str()) != ("", "pods") {
+            return 0;
+        }
+        // Unscheduled and finished pods have nothing to stop.
+        let node = obj.pointer("/spec/nodeName").and_then(Value::as_str).unwrap_or("");
+        let phase = obj.pointer("/status/phase").and_then(Value::as_str).unwrap_or("");
+        if node.is_empty() || phase == "Succeeded" || phase == "Failed" {
+            return 0;
+        }
+        let spec = obj.pointer("/spec/terminationGracePeriodSeconds").and_then(Value::as_i64);
+        let grace = requested.or(spec).unwrap_or(30).max(0);
+        match obj.meta().and_then(|m| m.get("deletionGracePeriodSeconds")).and_then(Value::as_i64) {
+            Some(current) if obj.is_being_deleted() => grace.min(current),
+            _ => grace,
+        }
+    }
+
+    fn allow_create_on_update(&self, info: &ResourceInfo) -> bool {
+        matches!(
+            (info.group.as_str(), info.resource.as_str()),
+            ("", "endpoints")
+                | ("", "events")
+                | ("", "limitranges")
+                | ("events.k8s.io", "events")
+                | ("coordination.k8s.io", "leases")
+                | ("discovery.k8s.io", "endpointslices")
+                | ("rbac.authorization.k8s.io", _)
+        )
+    }
+}
