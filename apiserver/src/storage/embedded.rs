@@ -91,6 +91,8 @@ struct Shared {
     state: Mutex<State>,
     watch_buffer: usize,
     progress_interval: Option<Duration>,
+    /// Wakes every watcher to send a bookmark (see `Storage::request_progress`).
+    progress_requested: tokio::sync::Notify,
 }
 
 #[derive(Clone)]
@@ -259,6 +261,7 @@ impl Embedded {
             state: Mutex::new(state),
             watch_buffer: options.watch_buffer.max(1),
             progress_interval: options.progress_interval.filter(|d| !d.is_zero()),
+            progress_requested: tokio::sync::Notify::new(),
         });
         let (tx, rx) = mpsc::channel(options.write_queue.max(1));
         let writer_shared = Arc::clone(&shared);
@@ -907,7 +910,7 @@ async fn run_watch(
     loop {
         tokio::select! {
             _ = out.closed() => return,
-            _ = next_tick(&mut ticker) => {
+            _ = next_tick_or_request(&mut ticker, &shared.progress_requested) => {
                 // Every event up to `revision` was queued before the revision was published, so an
                 // empty queue means this watcher has been sent all of them.
                 let revision = lock(&shared.state).revision;
@@ -939,6 +942,16 @@ async fn run_watch(
                 }
             }
         }
+    }
+}
+
+async fn next_tick_or_request(
+    ticker: &mut Option<tokio::time::Interval>,
+    requested: &tokio::sync::Notify,
+) {
+    tokio::select! {
+        _ = next_tick(ticker) => {}
+        _ = requested.notified() => {}
     }
 }
 
@@ -1106,6 +1119,11 @@ impl Storage for Embedded {
             self.submit(Op::Compact { revision }).await?;
             Ok(())
         })
+    }
+
+    fn request_progress(&self) -> StorageFuture<'_, ()> {
+        self.shared.progress_requested.notify_waiters();
+        Box::pin(async { Ok(()) })
     }
 
     fn count<'a>(&'a self, prefix: &'a str) -> StorageFuture<'a, u64> {

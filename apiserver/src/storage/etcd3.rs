@@ -124,6 +124,8 @@ pub struct Etcd3 {
     request_timeout: Duration,
     watch_buffer: usize,
     progress_notify: bool,
+    /// Wakes every watch pump to ask etcd for a progress notification.
+    progress_requested: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for Etcd3 {
@@ -239,6 +241,7 @@ impl Etcd3 {
             request_timeout: config.request_timeout,
             watch_buffer: config.watch_buffer.max(1),
             progress_notify: config.progress_notify,
+            progress_requested: std::sync::Arc::new(tokio::sync::Notify::new()),
         };
         // The channel dials lazily: poll a cheap read until the cluster answers.
         loop {
@@ -596,6 +599,11 @@ impl Pump {
         loop {
             let message = tokio::select! {
                 _ = self.out.closed() => return,
+                _ = self.store.progress_requested.notified() => {
+                    // etcd answers with an event-less response: a bookmark (see `translate`).
+                    let _ = stream.request_progress().await;
+                    continue;
+                }
                 m = stream.message() => m,
             };
             let resp = match message {
@@ -863,6 +871,11 @@ impl Storage for Etcd3 {
                 Err(e) => Err(e.into_storage()),
             }
         })
+    }
+
+    fn request_progress(&self) -> StorageFuture<'_, ()> {
+        self.progress_requested.notify_waiters();
+        Box::pin(async { Ok(()) })
     }
 
     fn count<'a>(&'a self, prefix: &'a str) -> StorageFuture<'a, u64> {

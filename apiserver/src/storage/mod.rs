@@ -251,6 +251,13 @@ pub trait Storage: Send + Sync {
 
     /// The number of live keys below `prefix` (a `/` is appended if missing).
     fn count<'a>(&'a self, prefix: &'a str) -> StorageFuture<'a, u64>;
+
+    /// Asks every open watch to report its progress soon with a [`WatchEvent::Bookmark`] at
+    /// the revision it has delivered up to (etcd's `RequestProgress`). Caches use it to confirm
+    /// they are current without waiting for a write to their prefix. The default does nothing.
+    fn request_progress(&self) -> StorageFuture<'_, ()> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// Rejects keys upstream's `PrepareKey` rejects: empty, `/`, and any with `.` or `..` segments.

@@ -121,10 +121,25 @@ impl Shared {
     }
 
     /// Waits until the cache is ready and has reached `revision`; false on timeout.
-    async fn wait_fresh(&self, revision: u64) -> bool {
+    async fn wait_fresh(&self, storage: &dyn Storage, revision: u64) -> bool {
+        let deadline = tokio::time::Instant::now() + self.options.freshness_timeout;
         let mut rx = self.progress.subscribe();
-        let fresh = rx.wait_for(|p| p.ready && p.revision >= revision);
-        matches!(tokio::time::timeout(self.options.freshness_timeout, fresh).await, Ok(Ok(_)))
+        loop {
+            if rx.borrow_and_update().ready && rx.borrow().revision >= revision {
+                return true;
+            }
+            // An idle prefix sees no events: ask storage to confirm progress, as upstream's
+            // consistent reads from cache do, and ask again if the answer is slow.
+            let _ = storage.request_progress().await;
+            let step = (tokio::time::Instant::now() + Duration::from_millis(50)).min(deadline);
+            let fresh = rx.wait_for(|p| p.ready && p.revision >= revision);
+            match tokio::time::timeout_at(step, fresh).await {
+                Ok(Ok(_)) => return true,
+                Ok(Err(_)) => return false,
+                Err(_) if tokio::time::Instant::now() >= deadline => return false,
+                Err(_) => {}
+            }
+        }
     }
 }
 
@@ -235,7 +250,7 @@ impl Cacher {
             None if options.limit == 0 => {
                 self.shared.wait_ready().await?;
                 let current = self.storage.current_revision().await?;
-                if self.shared.wait_fresh(current).await {
+                if self.shared.wait_fresh(self.storage.as_ref(), current).await {
                     self.serve(key, &options)
                 } else {
                     self.storage.list(key, options).await
@@ -306,7 +321,7 @@ impl Cacher {
             _ => None,
         };
         if let Some(target) = wait_for
-            && !self.shared.wait_fresh(target).await
+            && !self.shared.wait_fresh(self.storage.as_ref(), target).await
         {
             return Err(StorageError::TooLargeResourceVersion {
                 requested: target,
@@ -490,5 +505,9 @@ impl Storage for Cacher {
 
     fn count<'a>(&'a self, prefix: &'a str) -> StorageFuture<'a, u64> {
         self.storage.count(prefix)
+    }
+
+    fn request_progress(&self) -> StorageFuture<'_, ()> {
+        self.storage.request_progress()
     }
 }
