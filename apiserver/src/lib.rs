@@ -13,24 +13,20 @@ use client::cli::{self, ComponentError};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+pub mod api;
+pub mod apiextensions;
 pub mod authn;
 pub mod bootstrap;
 pub mod endpoints;
 pub mod kinds;
+pub mod openapi;
+pub mod printers;
+pub mod protobuf;
 pub mod registry;
 pub mod server;
 pub mod service;
 pub mod storage;
 pub mod strategy;
-
-#[path = "stubs/api.rs"]
-pub mod api;
-#[path = "stubs/openapi.rs"]
-pub mod openapi;
-#[path = "stubs/printers.rs"]
-pub mod printers;
-#[path = "stubs/protobuf.rs"]
-pub mod protobuf;
 
 /// Command-line options, spelled as upstream's kube-apiserver spells them.
 #[derive(Debug, Clone, clap::Parser)]
@@ -246,24 +242,28 @@ pub async fn start(options: Options) -> Result<Running, ComponentError> {
         node_ports: parse_port_range(&options.service_node_port_range).map_err(failed)?,
     };
     let (stop, shutdown) = watch::channel(false);
-    let discovery = endpoints::discovery::Discovery::new(
-        registry.table(),
-        &SocketAddr::new(advertise, addr.port()).to_string(),
-    );
-    let api = Arc::new(endpoints::ApiServer {
+    let server_address = SocketAddr::new(advertise, addr.port()).to_string();
+    let api = Arc::new(endpoints::ApiServer::new(
         registry,
-        discovery,
-        openapi: openapi::OpenApi::new(),
-        ready: Default::default(),
-        shutdown: shutdown.clone(),
+        &server_address,
         services,
         authn,
-    });
+        shutdown.clone(),
+    ));
     let service_ip = api.services.kubernetes_service_ip().to_string();
     bootstrap::run(&api.registry, &service_ip, &advertise.to_string(), addr.port())
         .await
         .map_err(|e| failed(format!("failed to create the system objects: {e}")))?;
     api.ready.store(true, Ordering::SeqCst);
+    // The OpenAPI documents take a moment to build: do it now rather than in kubectl's first
+    // request.
+    let warm = api.clone();
+    tokio::task::spawn_blocking(move || {
+        let openapi = warm.openapi.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _ = openapi.v2_etag();
+        let _ = openapi.v3_index();
+    });
+    tokio::spawn(apiextensions::run(api.clone()));
     let done = tokio::spawn(server::serve(listener, tls, api, shutdown, options.shutdown_timeout));
     tracing::info!(%addr, "serving securely");
     Ok(Running { addr, stop, done, embedded })
@@ -275,6 +275,7 @@ pub fn run(options: Options) -> Result<(), ComponentError> {
         return Ok(());
     }
     options.validate()?;
+    cli::init_logging();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -22,6 +22,8 @@ pub trait Strategy: Send + Sync {
     fn validate_update(&self, info: &ResourceInfo, new: &Value, old: &Value) -> ErrorList;
     /// Validates an update through the `status` subresource.
     fn validate_status_update(&self, info: &ResourceInfo, new: &Value, old: &Value) -> ErrorList;
+    /// Carries over what a status update may not change.
+    fn prepare_for_status_update(&self, info: &ResourceInfo, new: &mut Value, old: &Value);
     /// The grace period a delete waits (0 deletes at once).
     fn grace_period(&self, info: &ResourceInfo, obj: &Value, requested: Option<i64>) -> i64;
     /// Whether a PUT of a missing object creates it.
@@ -65,7 +67,11 @@ impl Strategy for BuiltinStrategy {
     }
 
     fn validate_status_update(&self, info: &ResourceInfo, new: &Value, old: &Value) -> ErrorList {
-        crate::api::validate_update(&info.group, &info.resource, new, old)
+        crate::api::validate_status_update(&info.group, &info.resource, new, old)
+    }
+
+    fn prepare_for_status_update(&self, info: &ResourceInfo, new: &mut Value, old: &Value) {
+        crate::api::prepare_for_status_update(&info.group, &info.kind, new, old);
     }
 
     fn grace_period(&self, info: &ResourceInfo, obj: &Value, requested: Option<i64>) -> i64 {

@@ -53,6 +53,18 @@ pub fn exit(result: Result<(), ComponentError>) -> ExitCode {
     }
 }
 
+/// Installs the process-wide log subscriber every daemon uses: text lines on stderr, filtered
+/// by `RUST_LOG` (default `info`). Calling it twice is harmless.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

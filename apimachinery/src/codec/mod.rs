@@ -5,6 +5,7 @@
 
 pub mod media;
 pub mod meta;
+pub mod protobuf;
 pub mod strict;
 #[cfg(test)]
 mod tests;

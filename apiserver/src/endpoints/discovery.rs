@@ -6,6 +6,8 @@ use apimachinery::runtime::{ResourceInfo, ResourceTable};
 use apimachinery::schema::GroupVersion;
 use serde_json::{Value, json};
 
+use crate::registry::CustomResource;
+
 /// The media type of aggregated discovery responses (what clients ask for with `as=`).
 pub const AGGREGATED_V2: &str =
     "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
@@ -196,4 +198,107 @@ pub fn wants_aggregated(accept: &str) -> bool {
             && p("g") == Some("apidiscovery.k8s.io")
             && p("v") == Some("v2")
     })
+}
+
+/// The custom groups in first-seen order, each with its versions in definition order.
+fn custom_groups(custom: &[CustomResource]) -> Vec<(String, Vec<String>)> {
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for c in custom {
+        let i = &c.info;
+        match groups.iter_mut().find(|(g, _)| *g == i.group) {
+            Some((_, versions)) => {
+                if !versions.contains(&i.version) {
+                    versions.push(i.version.clone());
+                }
+            }
+            None => groups.push((i.group.clone(), vec![i.version.clone()])),
+        }
+    }
+    groups
+}
+
+fn custom_api_group(name: &str, versions: &[String]) -> Value {
+    let entries: Vec<Value> =
+        versions.iter().map(|v| group_version_entry(&GroupVersion::new(name, v))).collect();
+    json!({"name": name, "versions": entries, "preferredVersion": entries.first().cloned().unwrap_or(Value::Null)})
+}
+
+impl Discovery {
+    /// `/apis` including the groups of custom resources.
+    pub fn api_groups_with(&self, custom: &[CustomResource]) -> Value {
+        let mut v = self.api_groups.clone();
+        if let Some(groups) = v.get_mut("groups").and_then(Value::as_array_mut) {
+            for (name, versions) in custom_groups(custom) {
+                if !groups.iter().any(|g| g["name"] == name.as_str()) {
+                    groups.push(custom_api_group(&name, &versions));
+                }
+            }
+        }
+        v
+    }
+
+    /// Aggregated `/apis` including the groups of custom resources.
+    pub fn aggregated_groups_with(&self, custom: &[CustomResource]) -> Value {
+        let mut v = self.aggregated_groups.clone();
+        if let Some(items) = v.get_mut("items").and_then(Value::as_array_mut) {
+            for (name, versions) in custom_groups(custom) {
+                let versions: Vec<Value> = versions
+                    .iter()
+                    .map(|ver| {
+                        let resources: Vec<Value> = custom
+                            .iter()
+                            .filter(|c| c.info.group == name && c.info.version == *ver)
+                            .map(|c| aggregated_resource(&c.info))
+                            .collect();
+                        json!({"version": ver, "resources": resources, "freshness": "Current"})
+                    })
+                    .collect();
+                items.push(json!({
+                    "metadata": {"name": name, "creationTimestamp": null},
+                    "versions": versions,
+                }));
+            }
+        }
+        v
+    }
+
+    /// `/apis/<group>` for built-in or custom groups.
+    pub fn group_with(&self, name: &str, custom: &[CustomResource]) -> Option<Value> {
+        if let Some(g) = self.group(name) {
+            return Some(g);
+        }
+        let (_, versions) = custom_groups(custom).into_iter().find(|(g, _)| g == name)?;
+        let mut out = serde_json::Map::new();
+        out.insert("kind".into(), json!("APIGroup"));
+        out.insert("apiVersion".into(), json!("v1"));
+        if let Value::Object(m) = custom_api_group(name, &versions) {
+            out.extend(m);
+        }
+        Some(Value::Object(out))
+    }
+
+    /// `/apis/<group>/<version>` for built-in or custom group/versions.
+    pub fn resource_list_with(
+        &self,
+        gv: &GroupVersion,
+        custom: &[CustomResource],
+    ) -> Option<Value> {
+        if let Some(l) = self.resource_list(gv) {
+            return Some(l);
+        }
+        let resources: Vec<Value> = custom
+            .iter()
+            .filter(|c| c.info.group == gv.group && c.info.version == gv.version)
+            .flat_map(|c| legacy_resource(&c.info))
+            .collect();
+        if resources.is_empty() {
+            return None;
+        }
+        Some(json!({
+            "kind": "APIResourceList",
+            "apiVersion": "v1",
+            "groupVersion": gv.to_string(),
+            "resources": resources,
+        }))
+    }
 }

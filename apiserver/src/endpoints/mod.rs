@@ -37,8 +37,8 @@ pub struct ApiServer {
     pub registry: Registry,
     /// Pre-built discovery documents.
     pub discovery: discovery::Discovery,
-    /// The OpenAPI documents.
-    pub openapi: crate::openapi::OpenApi,
+    /// The OpenAPI documents (custom resources are added and removed as they come and go).
+    pub openapi: std::sync::RwLock<crate::openapi::OpenApi>,
     /// Set once startup work (bootstrap objects) is done; `/readyz` reports it.
     pub ready: AtomicBool,
     /// Flips to true when the server shuts down, ending watches.
@@ -47,6 +47,30 @@ pub struct ApiServer {
     pub services: crate::service::Allocators,
     /// Authenticates requests (client certificates, tokens).
     pub authn: crate::authn::Authenticator,
+}
+
+impl ApiServer {
+    /// Assembles the server state; `server_address` (`host:port`) is what `/api` advertises.
+    pub fn new(
+        registry: Registry,
+        server_address: &str,
+        services: crate::service::Allocators,
+        authn: crate::authn::Authenticator,
+        shutdown: tokio_watch::Receiver<bool>,
+    ) -> Self {
+        let discovery = discovery::Discovery::new(registry.table(), server_address);
+        ApiServer {
+            registry,
+            discovery,
+            openapi: std::sync::RwLock::new(crate::openapi::OpenApi::builtin(
+                client::version::GIT_VERSION,
+            )),
+            ready: AtomicBool::new(false),
+            shutdown,
+            services,
+            authn,
+        }
+    }
 }
 
 impl std::fmt::Debug for ApiServer {
@@ -133,6 +157,15 @@ where
     let ctx = Ctx { method: parts.method, info, query, raw_query, headers: parts.headers, user };
     let head = ctx.method == Method::HEAD;
     let mut response = route(&server, &ctx, body).await;
+    tracing::debug!(
+        verb = %ctx.info.verb,
+        uri = %format!("{}?{}", ctx.info.path, ctx.raw_query),
+        accept = %ctx.header("accept"),
+        content_type = %ctx.header("content-type"),
+        user = %ctx.user.name,
+        status = response.status().as_u16(),
+        "request"
+    );
     if head {
         *response.body_mut() = response::empty();
     }
@@ -170,12 +203,14 @@ where
         }
         "/apis" => {
             if discovery::wants_aggregated(accept) {
+                let custom = server.registry.custom_resources();
                 response::json_with_type(
-                    &server.discovery.aggregated_groups,
+                    &server.discovery.aggregated_groups_with(&custom),
                     discovery::AGGREGATED_V2,
                 )
             } else {
-                response::json(StatusCode::OK, &server.discovery.api_groups)
+                let custom = server.registry.custom_resources();
+                response::json(StatusCode::OK, &server.discovery.api_groups_with(&custom))
             }
         }
         "/version" => response::json(StatusCode::OK, &version_json()),
@@ -193,14 +228,15 @@ where
                     _ => not_found_response(path),
                 };
             }
+            let custom = server.registry.custom_resources();
             if info.api_prefix == "apis" && info.api_version.is_empty() {
-                return match server.discovery.group(&info.api_group) {
+                return match server.discovery.group_with(&info.api_group, &custom) {
                     Some(v) => response::json(StatusCode::OK, &v),
                     None => not_found_response(path),
                 };
             }
             let gv = GroupVersion::new(&info.api_group, &info.api_version);
-            match server.discovery.resource_list(&gv) {
+            match server.discovery.resource_list_with(&gv, &custom) {
                 Some(v) => response::json(StatusCode::OK, &v),
                 None => not_found_response(path),
             }
@@ -328,11 +364,57 @@ fn health(server: &ApiServer, ctx: &Ctx, path: &str) -> Response<Body> {
 }
 
 fn openapi(server: &ApiServer, ctx: &Ctx, path: &str) -> Response<Body> {
-    match crate::openapi::serve(&server.openapi, path, &ctx.raw_query, ctx.header("accept")) {
-        Some((content_type, bytes, etag)) => {
-            response::bytes(StatusCode::OK, &content_type, bytes, etag)
+    use crate::openapi::Response as R;
+    let if_none = ctx.headers.get(http::header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
+    let set_headers = |r: &mut Response<Body>, headers: Vec<(&str, String)>| {
+        for (k, v) in headers {
+            let v = if k == "Expires" {
+                // One year from now, as an HTTP date.
+                let at = jiff::Timestamp::now()
+                    .checked_add(jiff::SignedDuration::from_hours(24 * 365))
+                    .unwrap_or_else(|_| jiff::Timestamp::now());
+                jiff::fmt::rfc2822::DateTimePrinter::new()
+                    .timestamp_to_rfc9110_string(&at)
+                    .unwrap_or_default()
+            } else {
+                v
+            };
+            if let (Ok(name), Ok(value)) =
+                (http::HeaderName::from_bytes(k.as_bytes()), http::HeaderValue::from_str(&v))
+            {
+                r.headers_mut().insert(name, value);
+            }
         }
-        None => not_found_response(path),
+    };
+    let served = {
+        let openapi = server.openapi.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        openapi.serve(path, &ctx.raw_query, ctx.header("accept"), if_none)
+    };
+    match served {
+        Some(R::Ok { content_type, body, headers }) => {
+            let mut r = response::bytes(StatusCode::OK, content_type, body, None);
+            set_headers(&mut r, headers);
+            r
+        }
+        Some(R::NotModified { headers }) => {
+            let mut r = Response::new(response::empty());
+            *r.status_mut() = StatusCode::NOT_MODIFIED;
+            set_headers(&mut r, headers);
+            r
+        }
+        Some(R::MovedPermanently { location }) => {
+            let mut r = Response::new(response::empty());
+            *r.status_mut() = StatusCode::MOVED_PERMANENTLY;
+            if let Ok(v) = http::HeaderValue::from_str(&location) {
+                r.headers_mut().insert(http::header::LOCATION, v);
+            }
+            r
+        }
+        Some(R::NotAcceptable) => status_response(&StatusError::new_not_acceptable(&[
+            "application/json",
+            crate::openapi::V2_PROTOBUF_CONTENT_TYPE,
+        ])),
+        Some(R::NotFound) | None => not_found_response(path),
     }
 }
 

@@ -34,16 +34,9 @@ pub(super) enum BodyFormat {
     Protobuf,
 }
 
-/// A 422 with reason Invalid (a patch that cannot be applied).
+/// A patch that cannot be applied: 422 as upstream's generic server response builds it.
 fn unprocessable(message: &str) -> StatusError {
-    let status = k8s_openapi::apimachinery::pkg::apis::meta::v1::Status {
-        status: Some("Failure".into()),
-        message: Some(message.to_string()),
-        reason: Some("Invalid".into()),
-        code: Some(422),
-        ..Default::default()
-    };
-    StatusError::from_status(status)
+    StatusError::new_generic_server_response(422, "", &Default::default(), "", message, 0, false)
 }
 
 /// How the response should be written.
@@ -54,6 +47,8 @@ pub(super) struct Output {
     pub(super) protobuf: bool,
     pub(super) pretty: bool,
     pub(super) include_object: String,
+    /// A custom resource's own table columns.
+    pub(super) columns: Option<Vec<crate::registry::PrinterColumn>>,
 }
 
 pub(super) fn output_serializers() -> Vec<SerializerInfo> {
@@ -89,6 +84,7 @@ pub(super) fn negotiate_output(ctx: &Ctx, builtin: bool) -> Result<Output, Statu
             && matches!(o.target(), ResponseTarget::Object),
         pretty: o.pretty,
         include_object: ctx.param("includeObject").unwrap_or("").to_string(),
+        columns: None,
     })
 }
 
@@ -139,6 +135,7 @@ fn partial_metadata(obj: &Value, version: &str) -> Value {
 
 /// Renders objects as a `Table` (rows carry metadata or the object per `includeObject`).
 pub(super) fn table(
+    columns: Option<&[crate::registry::PrinterColumn]>,
     info: &ResourceInfo,
     objects: &[Value],
     include_object: &str,
@@ -147,7 +144,10 @@ pub(super) fn table(
     headers: bool,
 ) -> Value {
     let now = jiff::Timestamp::now();
-    let mut t = crate::printers::to_table(&info.group, &info.resource, objects, now);
+    let mut t = match columns {
+        Some(columns) => crate::apiextensions::table(columns, objects, now),
+        None => crate::printers::to_table(&info.group, &info.resource, objects, now),
+    };
     for (row, obj) in t.rows.iter_mut().zip(objects) {
         row.object = match include_object {
             "None" => Value::Null,
@@ -173,9 +173,15 @@ fn respond_object(
 ) -> Response<Body> {
     let value = match &out.target {
         ResponseTarget::Object => with_type(obj, info),
-        ResponseTarget::Table { version } => {
-            table(info, &[obj], &out.include_object, version, json!({}), true)
-        }
+        ResponseTarget::Table { version } => table(
+            out.columns.as_deref(),
+            info,
+            &[obj],
+            &out.include_object,
+            version,
+            json!({}),
+            true,
+        ),
         ResponseTarget::PartialObjectMetadata { version } => partial_metadata(&obj, version),
         ResponseTarget::PartialObjectMetadataList { .. } => {
             return status_response(&StatusError::new_bad_request(
@@ -222,8 +228,7 @@ async fn serve_inner(
     let Some(info) = server.registry.resource(&ri.api_group, &ri.api_version, &ri.resource) else {
         return Err(not_found());
     };
-    let info = info.clone();
-    let Some(store) = server.registry.store(&ri.api_group, &ri.resource).cloned() else {
+    let Some(store) = server.registry.store(&ri.api_group, &ri.resource) else {
         return Err(not_found());
     };
     if ri.parts.len() > 3 {
@@ -248,10 +253,11 @@ async fn serve_inner(
         };
         return Err(StatusError::new_method_not_supported(&gr, action));
     }
-    let out = negotiate_output(
+    let mut out = negotiate_output(
         ctx,
         crate::kinds::lookup(&info.group, &info.version, &info.kind).is_some(),
     )?;
+    out.columns = server.registry.custom_columns(&info.group, &info.version, &info.resource);
     let dry_run = ctx.query.iter().any(|(k, v)| k == "dryRun" && v == "All");
     let write = WriteOptions { dry_run };
     if let Some(v) = ctx.param("dryRun")
@@ -318,9 +324,13 @@ async fn serve_inner(
             if !create_on_update && subresource.is_none() {
                 // Refuse a create through PUT before touching storage.
             }
-            let (obj, created) = store
-                .update(&namespace, &ri.name, subresource, &update, create_on_update, &write)
-                .await?;
+            let (obj, created) = if finalize {
+                store.update_unchecked(&ri.name, &update, &write).await?
+            } else {
+                store
+                    .update(&namespace, &ri.name, subresource, &update, create_on_update, &write)
+                    .await?
+            };
             let obj = if finalize {
                 super::subresources::maybe_finish_namespace(&store, obj, &write).await?
             } else {
@@ -425,9 +435,15 @@ async fn list(
     let page = store.list(ns, &params, &predicate).await?;
     let meta = list_meta(&page);
     let value = match &out.target {
-        ResponseTarget::Table { version } => {
-            table(info, &page.items, &out.include_object, version, meta, true)
-        }
+        ResponseTarget::Table { version } => table(
+            out.columns.as_deref(),
+            info,
+            &page.items,
+            &out.include_object,
+            version,
+            meta,
+            true,
+        ),
         ResponseTarget::PartialObjectMetadataList { version }
         | ResponseTarget::PartialObjectMetadata { version } => {
             let items: Vec<Value> =
@@ -632,11 +648,7 @@ fn field_validation(
 fn delete_options(ctx: &Ctx, body: &[u8], dry_run: bool) -> Result<DeleteOptions, StatusError> {
     let mut o = DeleteOptions { dry_run, ..Default::default() };
     if !body.is_empty() {
-        let v: Value = serde_json::from_slice(body)
-            .or_else(|_| {
-                apimachinery::codec::decode_value(body, Format::Yaml).map_err(|e| e.to_string())
-            })
-            .map_err(|e| StatusError::new_bad_request(&e.to_string()))?;
+        let v = decode_raw(body, body_format(ctx)?)?;
         o.grace_period_seconds = v.get("gracePeriodSeconds").and_then(Value::as_i64);
         o.propagation_policy =
             v.get("propagationPolicy").and_then(Value::as_str).map(str::to_string);

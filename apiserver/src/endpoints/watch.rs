@@ -95,6 +95,7 @@ pub(super) async fn serve(
                                 .cloned()
                                 .unwrap_or(Value::Null);
                             let t = table(
+                                out.columns.as_deref(),
                                 &info,
                                 &[object],
                                 &out.include_object,

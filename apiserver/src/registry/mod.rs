@@ -24,12 +24,54 @@ pub use store::{
     DeleteOptions, DeleteOutcome, ListPage, Store, StoreEvent, WriteOptions, storage_error,
 };
 
+/// A column of a custom resource's table (`additionalPrinterColumns`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrinterColumn {
+    /// Header.
+    pub name: String,
+    /// OpenAPI type (`integer`, `string`, `date`, ...).
+    pub type_: String,
+    /// OpenAPI format.
+    pub format: String,
+    /// Description.
+    pub description: String,
+    /// 0 for default output, higher for wide.
+    pub priority: i32,
+    /// The JSONPath (`.spec.size`).
+    pub json_path: String,
+}
+
+/// A custom resource version served from a CustomResourceDefinition.
+#[derive(Debug, Clone)]
+pub struct CustomResource {
+    /// Discovery facts of this version.
+    pub info: ResourceInfo,
+    /// Its table columns.
+    pub columns: Vec<PrinterColumn>,
+    /// `spec.names.listKind`.
+    pub list_kind: String,
+    /// The version's `openAPIV3Schema`, if any.
+    pub schema: Option<serde_json::Value>,
+}
+
+#[derive(Default)]
+struct Custom {
+    stores: HashMap<GroupResource, Arc<Store>>,
+    versions: Vec<CustomResource>,
+}
+
 /// Every store the server serves, by group and resource (all versions of a resource share one
-/// store and one storage prefix).
+/// store and one storage prefix): the built-in ones, fixed at start, and those of custom
+/// resources, which come and go with their definitions.
 pub struct Registry {
     stores: HashMap<GroupResource, Arc<Store>>,
     table: &'static ResourceTable,
     strategy: Arc<dyn Strategy>,
+    storage: Arc<dyn Storage>,
+    base: String,
+    cache: bool,
+    custom: std::sync::RwLock<Custom>,
+    generation: tokio::sync::watch::Sender<u64>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -67,25 +109,35 @@ impl Registry {
             if stores.contains_key(&gr) {
                 continue;
             }
-            let key_prefix = key_prefix(prefix, &info.group, &info.resource);
-            let cacher = if cache && info.has_verb("watch") {
-                Cacher::new(storage.clone(), &key_prefix).ok().map(Arc::new)
-            } else {
-                None
-            };
-            let backend: Arc<dyn Storage> = match &cacher {
-                Some(c) => c.clone(),
-                None => storage.clone(),
-            };
-            let store = Store::new(info.clone(), key_prefix, backend, cacher, strategy.clone());
-            stores.insert(gr, Arc::new(store));
+            let store = make_store(
+                &storage,
+                info.clone(),
+                key_prefix(prefix, &info.group, &info.resource),
+                cache,
+                &strategy,
+            );
+            stores.insert(gr, store);
         }
-        Registry { stores, table, strategy }
+        Registry {
+            stores,
+            table,
+            strategy,
+            storage,
+            base: prefix.to_string(),
+            cache,
+            custom: Default::default(),
+            generation: tokio::sync::watch::channel(0).0,
+        }
+    }
+
+    fn custom(&self) -> std::sync::RwLockReadGuard<'_, Custom> {
+        self.custom.read().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The store serving `group`/`resource`.
-    pub fn store(&self, group: &str, resource: &str) -> Option<&Arc<Store>> {
-        self.stores.get(&GroupResource::new(group, resource))
+    pub fn store(&self, group: &str, resource: &str) -> Option<Arc<Store>> {
+        let gr = GroupResource::new(group, resource);
+        self.stores.get(&gr).cloned().or_else(|| self.custom().stores.get(&gr).cloned())
     }
 
     /// Whether a PUT of a missing object of this resource creates it.
@@ -99,8 +151,86 @@ impl Registry {
     }
 
     /// The served resource at a group/version.
-    pub fn resource(&self, group: &str, version: &str, resource: &str) -> Option<&ResourceInfo> {
-        self.table
-            .by_gvr(&apimachinery::schema::GroupVersionResource::new(group, version, resource))
+    pub fn resource(&self, group: &str, version: &str, resource: &str) -> Option<ResourceInfo> {
+        let gvr = apimachinery::schema::GroupVersionResource::new(group, version, resource);
+        if let Some(info) = self.table.by_gvr(&gvr) {
+            return Some(info.clone());
+        }
+        self.custom().versions.iter().find(|c| c.info.gvr() == gvr).map(|c| c.info.clone())
     }
+
+    /// The table columns of a custom resource, when it has its own.
+    pub fn custom_columns(
+        &self,
+        group: &str,
+        version: &str,
+        resource: &str,
+    ) -> Option<Vec<PrinterColumn>> {
+        self.custom()
+            .versions
+            .iter()
+            .find(|c| {
+                c.info.group == group && c.info.version == version && c.info.resource == resource
+            })
+            .map(|c| c.columns.clone())
+    }
+
+    /// The custom resource versions served now.
+    pub fn custom_resources(&self) -> Vec<CustomResource> {
+        self.custom().versions.clone()
+    }
+
+    /// A counter that moves whenever the set of custom resources changes (discovery and OpenAPI
+    /// rebuild on it).
+    pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.generation.subscribe()
+    }
+
+    /// Serves (or re-serves) the versions of one custom resource; `versions` all share the group
+    /// and plural.
+    pub fn set_custom(&self, versions: Vec<CustomResource>) {
+        let Some(first) = versions.first() else { return };
+        let gr = first.info.group_resource();
+        let mut custom = self.custom.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !custom.stores.contains_key(&gr) {
+            let prefix =
+                format!("{}/{}/{}", self.base.trim_end_matches('/'), gr.group, gr.resource);
+            let store =
+                make_store(&self.storage, first.info.clone(), prefix, self.cache, &self.strategy);
+            custom.stores.insert(gr.clone(), store);
+        }
+        custom.versions.retain(|c| c.info.group_resource() != gr);
+        custom.versions.extend(versions);
+        drop(custom);
+        self.generation.send_modify(|g| *g += 1);
+    }
+
+    /// Stops serving a custom resource.
+    pub fn remove_custom(&self, group: &str, resource: &str) {
+        let gr = GroupResource::new(group, resource);
+        let mut custom = self.custom.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        custom.stores.remove(&gr);
+        custom.versions.retain(|c| c.info.group_resource() != gr);
+        drop(custom);
+        self.generation.send_modify(|g| *g += 1);
+    }
+}
+
+fn make_store(
+    storage: &Arc<dyn Storage>,
+    info: ResourceInfo,
+    key_prefix: String,
+    cache: bool,
+    strategy: &Arc<dyn Strategy>,
+) -> Arc<Store> {
+    let cacher = if cache && info.has_verb("watch") {
+        Cacher::new(storage.clone(), &key_prefix).ok().map(Arc::new)
+    } else {
+        None
+    };
+    let backend: Arc<dyn Storage> = match &cacher {
+        Some(c) => c.clone(),
+        None => storage.clone(),
+    };
+    Arc::new(Store::new(info, key_prefix, backend, cacher, strategy.clone()))
 }

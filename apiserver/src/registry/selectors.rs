@@ -182,8 +182,14 @@ impl Predicate {
                 || extra.contains(&f);
             if known {
                 Ok((f.to_string(), v.to_string()))
+            } else if extra.is_empty() {
+                // Kinds without their own field conversion use the default one's message.
+                Err(fields::Error::Transform(format!(
+                    "{} is not a known field selector: only \"metadata.name\", \"metadata.namespace\"",
+                    apimachinery::gofmt::quote(f)
+                )))
             } else {
-                Err(fields::Error::Transform(format!("field label not supported: {}", f)))
+                Err(fields::Error::Transform(format!("field label not supported: {f}")))
             }
         })
         .map_err(|e| StatusError::new_bad_request(&e.to_string()))?;

@@ -213,6 +213,7 @@ impl Store {
             meta.remove("resourceVersion");
             meta.remove("selfLink");
         }
+        drop_empty_metadata(&mut obj);
         serde_json::to_vec(&obj).map_err(StatusError::new_internal_error)
     }
 
@@ -377,6 +378,7 @@ impl Store {
                 return Err(self.invalid(&name, &errs));
             }
             let key = self.key(namespace, &name);
+            drop_empty_metadata(&mut obj);
             let bytes = self.encode(&obj)?;
             if options.dry_run {
                 return match self.storage.get(&key).await.map_err(|e| self.err(e, &name))? {
@@ -438,6 +440,10 @@ impl Store {
                     CONFLICT_MESSAGE,
                 ));
             }
+            if wanted_rv.is_empty() {
+                // An unconditional update writes over whatever is current.
+                new.set_meta_str("resourceVersion", old.resource_version());
+            }
             let uid = new.uid().to_string();
             if !uid.is_empty() && uid != old.uid() {
                 return Err(StatusError::new_conflict(
@@ -451,6 +457,7 @@ impl Store {
                 ));
             }
             self.before_update(namespace, subresource, &mut new, &old)?;
+            drop_empty_metadata(&mut new);
             if strip_rv(&new) == strip_rv(&old) {
                 return Ok((old, false));
             }
@@ -547,6 +554,7 @@ impl Store {
                 }
             }
             new.set_meta_str("resourceVersion", &rv);
+            self.strategy.prepare_for_status_update(&self.info, new, old);
         } else if self.info.subresource("status").is_some()
             && let Some(o) = new.as_object_mut()
         {
@@ -897,6 +905,23 @@ fn list_revision(params: &ListParams) -> Result<Option<u64>, StatusError> {
         "" | "NotOlderThan" => Ok(if rv == 0 { Some(0) } else { None }),
         other => {
             Err(StatusError::new_bad_request(&format!("unsupported resourceVersionMatch: {other}")))
+        }
+    }
+}
+
+/// Go drops empty metadata maps and lists (`omitempty`); so does the stored form.
+fn drop_empty_metadata(obj: &mut Value) {
+    if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+        for f in ["labels", "annotations", "finalizers", "ownerReferences", "managedFields"] {
+            let empty = match meta.get(f) {
+                Some(Value::Object(m)) => m.is_empty(),
+                Some(Value::Array(a)) => a.is_empty(),
+                Some(Value::Null) => true,
+                _ => false,
+            };
+            if empty {
+                meta.remove(f);
+            }
         }
     }
 }

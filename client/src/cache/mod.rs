@@ -6,6 +6,7 @@
 
 mod delta_fifo;
 mod keys;
+mod listwatch;
 mod store;
 mod thread_safe_store;
 
@@ -21,6 +22,9 @@ pub use keys::{
     DeletedFinalStateUnknown, DeltaObject, KeyFunc, MetaAccess, MetaRef, NAMESPACE_INDEX, ViaJson,
     ViaMetadata, deletion_handling_meta_namespace_key_func, meta_namespace_index_func,
     meta_namespace_key_func, object_key, split_meta_namespace_key,
+};
+pub use listwatch::{
+    BoxFuture, ListOptions, ListWatchError, ListerWatcher, ObjectList, WatchEvent, WatchStream,
 };
 pub use store::{Indexer, KeyListerGetter, ReflectorStore};
 pub use thread_safe_store::{IndexFunc, Indexers, ThreadSafeStore};

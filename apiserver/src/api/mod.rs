@@ -1,0 +1,79 @@
+//! Defaulting, registry-strategy mutations and validation of the built-in kinds, applied by the
+//! generic registry before an object is stored (pkg/apis/*/v1 defaulters, pkg/registry/*
+//! strategies and pkg/apis/*/validation of kubernetes/kubernetes).
+//!
+//! Objects arrive as the decoded JSON a client sent. Each kind is read into its k8s-openapi wire
+//! type, worked on, and written back into the same JSON tree so that the client's field order
+//! survives. Kinds without rules here are left alone.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+pub mod defaults;
+pub mod strategy;
+pub mod validation;
+
+pub use defaults::default_object;
+pub use strategy::{prepare_for_create, prepare_for_status_update, prepare_for_update};
+pub use validation::{validate_create, validate_status_update, validate_update};
+
+/// Reads `obj` as a `T`, lets `f` change it, and writes the result back into `obj`. An object
+/// that does not read as a `T` is left unchanged: decoding has already reported such input.
+pub(crate) fn with_typed<T, F>(obj: &mut Value, f: F)
+where
+    T: DeserializeOwned + Serialize,
+    F: FnOnce(&mut T),
+{
+    let Ok(mut typed) = serde_json::from_value::<T>(obj.clone()) else {
+        return;
+    };
+    f(&mut typed);
+    if let Ok(mut out) = serde_json::to_value(&typed) {
+        // The wire types always write their type and metadata; add none the client left out.
+        if let (Some(o), Some(orig)) = (out.as_object_mut(), obj.as_object()) {
+            for key in ["apiVersion", "kind"] {
+                if !orig.contains_key(key) {
+                    o.remove(key);
+                }
+            }
+            let empty_meta =
+                o.get("metadata").is_some_and(|m| m.as_object().is_some_and(|m| m.is_empty()));
+            if !orig.contains_key("metadata") && empty_meta {
+                o.remove("metadata");
+            }
+        }
+        merge_into(obj, out);
+    }
+}
+
+/// Replaces `dst` by `src` while keeping the order of the keys `dst` already had: the keys of
+/// `src` that `dst` had stay where they were, new keys are appended, keys `src` lacks are
+/// removed.
+pub(crate) fn merge_into(dst: &mut Value, src: Value) {
+    match (dst, src) {
+        (Value::Object(d), Value::Object(mut s)) => {
+            d.retain(|k, _| s.contains_key(k));
+            for (k, v) in d.iter_mut() {
+                if let Some(sv) = s.remove(k) {
+                    merge_into(v, sv);
+                }
+            }
+            for (k, v) in s {
+                d.insert(k, v);
+            }
+        }
+        (Value::Array(d), Value::Array(s)) if d.len() == s.len() => {
+            for (dv, sv) in d.iter_mut().zip(s) {
+                merge_into(dv, sv);
+            }
+        }
+        (d, s) => *d = s,
+    }
+}
+
+/// The version part of an object's `apiVersion` (`v2` for `autoscaling/v2`), empty when unset.
+pub(crate) fn api_version_of(obj: &Value) -> &str {
+    let av = obj.get("apiVersion").and_then(Value::as_str).unwrap_or_default();
+    av.rsplit('/').next().unwrap_or_default()
+}

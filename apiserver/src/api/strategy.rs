@@ -1,0 +1,334 @@
+//! The kind-specific mutations of upstream's registry strategies (`PrepareForCreate`,
+//! `PrepareForUpdate` and the status strategies' `PrepareForUpdate` in pkg/registry/*). Generic
+//! metadata (uid, creationTimestamp, generation, resourceVersion) is the caller's business.
+
+use std::collections::BTreeMap;
+
+use apimachinery::resource::Quantity as ParsedQuantity;
+use k8s_openapi::api::core::v1 as core;
+use serde_json::{Map, Value, json};
+
+use super::{api_version_of, default_object, with_typed};
+
+/// The status a new object of `group`/`kind` starts with, as a Go server writes it (fields
+/// without `omitempty` appear as zeroes); `None` when the kind keeps what the client sent.
+fn initial_status(group: &str, kind: &str, obj: &Value) -> Option<Value> {
+    Some(match (group, kind) {
+        ("", "Service") | ("networking.k8s.io", "Ingress") => json!({"loadBalancer": {}}),
+        ("", "Namespace") => json!({"phase": "Active"}),
+        ("", "ReplicationController") | ("apps", "ReplicaSet") => json!({"replicas": 0}),
+        ("", "PersistentVolume") => json!({"phase": "Pending"}),
+        ("", "PersistentVolumeClaim") => json!({"phase": "Pending"}),
+        ("", "ResourceQuota")
+        | ("apps", "Deployment")
+        | ("batch", "Job")
+        | ("batch", "CronJob")
+        | ("storage.k8s.io", "VolumeAttachment")
+        | ("certificates.k8s.io", "CertificateSigningRequest") => json!({}),
+        ("apps", "StatefulSet") => json!({"replicas": 0, "availableReplicas": 0}),
+        ("apps", "DaemonSet") => json!({
+            "currentNumberScheduled": 0,
+            "numberMisscheduled": 0,
+            "desiredNumberScheduled": 0,
+            "numberReady": 0,
+        }),
+        ("autoscaling", "HorizontalPodAutoscaler") => match api_version_of(obj) {
+            "v1" => json!({"currentReplicas": 0, "desiredReplicas": 0}),
+            _ => json!({"desiredReplicas": 0}),
+        },
+        ("policy", "PodDisruptionBudget") => json!({
+            "disruptionsAllowed": 0,
+            "currentHealthy": 0,
+            "desiredHealthy": 0,
+            "expectedPods": 0,
+        }),
+        _ => return None,
+    })
+}
+
+/// Whether updates of `group`/`kind` through the main resource keep the stored status.
+fn has_status_subresource(group: &str, kind: &str) -> bool {
+    matches!(
+        (group, kind),
+        (
+            "",
+            "Pod"
+                | "Service"
+                | "Namespace"
+                | "Node"
+                | "ReplicationController"
+                | "PersistentVolume"
+                | "PersistentVolumeClaim"
+                | "ResourceQuota"
+        ) | ("apps", "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet")
+            | ("batch", "Job" | "CronJob")
+            | ("autoscaling", "HorizontalPodAutoscaler")
+            | ("policy", "PodDisruptionBudget")
+            | ("networking.k8s.io", "Ingress" | "ServiceCIDR" | "IPAddress")
+            | ("storage.k8s.io", "VolumeAttachment")
+            | ("certificates.k8s.io", "CertificateSigningRequest")
+            | ("flowcontrol.apiserver.k8s.io", "FlowSchema" | "PriorityLevelConfiguration")
+            | ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy")
+    )
+}
+
+fn object_mut(obj: &mut Value) -> Option<&mut Map<String, Value>> {
+    obj.as_object_mut()
+}
+
+/// Applies the create-time mutations of `group`/`kind`'s strategy: the status a new object
+/// starts with and kind-specific fields (a pod's phase and QoS class, a namespace's
+/// `kubernetes` finalizer, a job's generated selector, a service's IP families). A job's
+/// selector uses `metadata.uid`, so set the uid first. Defaults are applied before, and again
+/// afterwards, as a Go server does when it reads the stored object back.
+pub fn prepare_for_create(group: &str, kind: &str, obj: &mut Value) {
+    // Upstream decodes (and so defaults) before the strategy runs; doing it again is harmless.
+    default_object(group, kind, obj);
+    match (group, kind) {
+        ("", "Pod") => prepare_pod_for_create(obj),
+        ("", "Namespace") => prepare_namespace_for_create(obj),
+        ("", "Service") => with_typed(obj, default_service_ip_families),
+        ("", "Node") => {
+            with_typed(obj, |n: &mut core::Node| {
+                if let Some(spec) = &mut n.spec {
+                    spec.config_source = None;
+                }
+                if let Some(status) = &mut n.status {
+                    status.config = None;
+                }
+            });
+        }
+        ("batch", "Job") => with_typed(obj, generate_job_selector),
+        _ => {}
+    }
+    if let Some(status) = initial_status(group, kind, obj)
+        && let Some(map) = object_mut(obj)
+    {
+        map.insert("status".to_string(), status);
+    }
+    default_object(group, kind, obj);
+}
+
+/// Applies the update-time mutations of `group`/`kind`'s strategy for an update through the
+/// main resource: the stored status is kept (it changes only through `/status`), and a
+/// namespace's finalizers only through `/finalize`.
+pub fn prepare_for_update(group: &str, kind: &str, new: &mut Value, old: &Value) {
+    if has_status_subresource(group, kind) {
+        copy_field(new, old, "status");
+    }
+    if (group, kind) == ("", "Namespace") {
+        let finalizers = old.pointer("/spec/finalizers").cloned();
+        if let Some(spec) = new.get_mut("spec").and_then(Value::as_object_mut) {
+            match finalizers {
+                Some(f) => {
+                    spec.insert("finalizers".to_string(), f);
+                }
+                None => {
+                    spec.remove("finalizers");
+                }
+            }
+        }
+    }
+    default_object(group, kind, new);
+}
+
+/// Applies a status strategy's update mutations (an update through `/status`): the stored
+/// spec is kept, and so is the metadata a status writer may not change (labels, annotations,
+/// finalizers, owner references, deletion timestamp, generation).
+pub fn prepare_for_status_update(group: &str, kind: &str, new: &mut Value, old: &Value) {
+    copy_field(new, old, "spec");
+    for field in [
+        "deletionTimestamp",
+        "generation",
+        "selfLink",
+        "labels",
+        "annotations",
+        "finalizers",
+        "ownerReferences",
+    ] {
+        let old_value = old.get("metadata").and_then(|m| m.get(field)).cloned();
+        if let Some(meta) = new.get_mut("metadata").and_then(Value::as_object_mut) {
+            match old_value {
+                Some(v) => {
+                    meta.insert(field.to_string(), v);
+                }
+                None => {
+                    meta.remove(field);
+                }
+            }
+        }
+    }
+    default_object(group, kind, new);
+}
+
+/// Makes `new[field]` what `old[field]` is (absent when absent).
+fn copy_field(new: &mut Value, old: &Value, field: &str) {
+    let Some(map) = object_mut(new) else { return };
+    match old.get(field) {
+        Some(v) => {
+            map.insert(field.to_string(), v.clone());
+        }
+        None => {
+            map.remove(field);
+        }
+    }
+}
+
+fn prepare_pod_for_create(obj: &mut Value) {
+    with_typed(obj, |pod: &mut core::Pod| {
+        let mut conditions = Vec::new();
+        let gated = pod
+            .spec
+            .as_ref()
+            .is_some_and(|s| !s.scheduling_gates.as_deref().unwrap_or_default().is_empty());
+        if gated {
+            conditions.push(core::PodCondition {
+                type_: "PodScheduled".to_string(),
+                status: "False".to_string(),
+                reason: Some("SchedulingGated".to_string()),
+                message: Some(
+                    "Scheduling is blocked due to non-empty scheduling gates".to_string(),
+                ),
+                ..Default::default()
+            });
+        }
+        pod.status = Some(core::PodStatus {
+            phase: Some("Pending".to_string()),
+            qos_class: Some(pod_qos_class(pod).to_string()),
+            conditions: Some(conditions).filter(|c| !c.is_empty()),
+            ..Default::default()
+        });
+    });
+}
+
+fn prepare_namespace_for_create(obj: &mut Value) {
+    with_typed(obj, |ns: &mut core::Namespace| {
+        let spec = ns.spec.get_or_insert_with(Default::default);
+        let finalizers = spec.finalizers.get_or_insert_with(Vec::new);
+        if !finalizers.iter().any(|f| f == "kubernetes") {
+            finalizers.push("kubernetes".to_string());
+        }
+    });
+}
+
+/// The resources that decide a pod's QoS class.
+const QOS_RESOURCES: [&str; 2] = ["cpu", "memory"];
+
+fn positive(q: &k8s_openapi::apimachinery::pkg::api::resource::Quantity) -> Option<ParsedQuantity> {
+    ParsedQuantity::parse(&q.0).ok().filter(|p| p.sign() > 0)
+}
+
+/// A pod's quality-of-service class (`ComputePodQOS`): `BestEffort` without any CPU or memory
+/// request or limit, `Guaranteed` when every container limits both and requests equal limits,
+/// `Burstable` otherwise. Pod-level resources, when set, decide alone.
+pub fn pod_qos_class(pod: &core::Pod) -> &'static str {
+    let Some(spec) = &pod.spec else { return "BestEffort" };
+    let mut requests: BTreeMap<&str, ParsedQuantity> = BTreeMap::new();
+    let mut limits: BTreeMap<&str, ParsedQuantity> = BTreeMap::new();
+    let mut guaranteed = true;
+    let add = |sum: &mut BTreeMap<&str, ParsedQuantity>,
+               list: Option<&BTreeMap<String, _>>|
+     -> Vec<&'static str> {
+        let mut found = Vec::new();
+        for name in QOS_RESOURCES {
+            if let Some(q) = list.and_then(|l| l.get(name)).and_then(positive) {
+                found.push(name);
+                *sum.entry(name).or_insert_with(|| ParsedQuantity::new(0, q.format())) += &q;
+            }
+        }
+        found
+    };
+    let pod_level = spec.resources.as_ref().filter(|r| {
+        r.requests.as_ref().is_some_and(|m| !m.is_empty())
+            || r.limits.as_ref().is_some_and(|m| !m.is_empty())
+    });
+    if let Some(r) = pod_level {
+        add(&mut requests, r.requests.as_ref());
+        if add(&mut limits, r.limits.as_ref()).len() != QOS_RESOURCES.len() {
+            guaranteed = false;
+        }
+    } else {
+        let containers = spec.init_containers.iter().flatten().chain(&spec.containers);
+        for c in containers {
+            let r = c.resources.as_ref();
+            add(&mut requests, r.and_then(|r| r.requests.as_ref()));
+            if add(&mut limits, r.and_then(|r| r.limits.as_ref())).len() != QOS_RESOURCES.len() {
+                guaranteed = false;
+            }
+        }
+    }
+    if requests.is_empty() && limits.is_empty() {
+        return "BestEffort";
+    }
+    if guaranteed
+        && requests.iter().all(|(name, req)| limits.get(name) == Some(req))
+        && requests.len() == limits.len()
+    {
+        return "Guaranteed";
+    }
+    "Burstable"
+}
+
+/// The IP family of an address literal.
+fn ip_family(ip: &str) -> &'static str {
+    if ip.contains(':') { "IPv6" } else { "IPv4" }
+}
+
+/// Fills a service's IP family policy and families the way the service REST storage does
+/// before it allocates cluster IPs, for a single-stack IPv4 cluster: none for `ExternalName`,
+/// `RequireDualStack` for headless services without a selector, `SingleStack` otherwise.
+pub fn default_service_ip_families(svc: &mut core::Service) {
+    let has_selector =
+        svc.spec.as_ref().is_some_and(|s| s.selector.as_ref().is_some_and(|m| !m.is_empty()));
+    let spec = svc.spec.get_or_insert_with(Default::default);
+    if spec.type_.as_deref() == Some("ExternalName") {
+        spec.ip_families = None;
+        spec.ip_family_policy = None;
+        return;
+    }
+    let headless = spec.cluster_ip.as_deref() == Some("None");
+    if spec.ip_family_policy.is_none() {
+        let policy = if headless && !has_selector { "RequireDualStack" } else { "SingleStack" };
+        spec.ip_family_policy = Some(policy.to_string());
+    }
+    if spec.ip_families.as_ref().is_none_or(Vec::is_empty) {
+        let from_ips: Vec<String> = spec
+            .cluster_ips
+            .iter()
+            .flatten()
+            .filter(|ip| !ip.is_empty() && *ip != "None")
+            .map(|ip| ip_family(ip).to_string())
+            .collect();
+        spec.ip_families =
+            Some(if from_ips.is_empty() { vec!["IPv4".to_string()] } else { from_ips });
+    }
+}
+
+/// Adds the job-name and controller-uid labels to a job's pod template and selects on the
+/// uid, unless the job asks for a manual selector (`generateSelector`).
+fn generate_job_selector(job: &mut k8s_openapi::api::batch::v1::Job) {
+    let name = job.metadata.name.clone().unwrap_or_default();
+    let uid = job.metadata.uid.clone().unwrap_or_default();
+    let Some(spec) = &mut job.spec else { return };
+    if spec.manual_selector == Some(true) {
+        return;
+    }
+    let labels = spec
+        .template
+        .metadata
+        .get_or_insert_with(Default::default)
+        .labels
+        .get_or_insert_with(Default::default);
+    for key in ["job-name", "batch.kubernetes.io/job-name"] {
+        labels.entry(key.to_string()).or_insert_with(|| name.clone());
+    }
+    for key in ["controller-uid", "batch.kubernetes.io/controller-uid"] {
+        labels.entry(key.to_string()).or_insert_with(|| uid.clone());
+    }
+    let selector = spec.selector.get_or_insert_with(Default::default);
+    selector
+        .match_labels
+        .get_or_insert_with(Default::default)
+        .entry("batch.kubernetes.io/controller-uid".to_string())
+        .or_insert(uid);
+}

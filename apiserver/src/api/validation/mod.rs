@@ -1,0 +1,261 @@
+//! Upstream's validation of built-in objects on create, update and status update, with its
+//! exact field error messages (pkg/apis/*/validation and the registry strategies that call it).
+
+use apimachinery::errors::field::{Error, ErrorList, Path};
+use apimachinery::runtime::ResourceTable;
+use apimachinery::validation as v;
+use k8s_openapi::api::{
+    apps::v1 as apps, autoscaling, batch::v1 as batch, coordination::v1 as coordination,
+    core::v1 as core, policy::v1 as policy, rbac::v1 as rbac, scheduling::v1 as scheduling,
+    storage::v1 as storage,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+pub mod core_kinds;
+pub mod meta;
+pub mod networking;
+pub mod other;
+pub mod workloads;
+
+#[cfg(test)]
+mod tests;
+
+use core_kinds as corev;
+
+/// Decodes `obj` as `T`; an object that does not fit its type is reported as an internal
+/// error on the root, which a client sees as an invalid object.
+fn decode<T: DeserializeOwned>(obj: &Value) -> Result<T, ErrorList> {
+    serde_json::from_value(obj.clone())
+        .map_err(|e| ErrorList(vec![Error::internal(&Path::nil(), e)]))
+}
+
+/// The name rule and scope of a built-in resource validated only for its metadata.
+fn generic_meta_rule(group: &str, resource: &str) -> Option<(bool, v::ValidateNameFn)> {
+    let info = ResourceTable::builtin()
+        .resources()
+        .iter()
+        .find(|r| r.group == group && r.resource == resource)?;
+    Some((info.namespaced, v::name_is_dns_subdomain))
+}
+
+fn meta_of(obj: &Value) -> ObjectMeta {
+    obj.get("metadata").and_then(|m| serde_json::from_value(m.clone()).ok()).unwrap_or_default()
+}
+
+fn hpa_as_v2(obj: &Value) -> Result<autoscaling::v2::HorizontalPodAutoscaler, ErrorList> {
+    if super::api_version_of(obj) != "v1" {
+        return decode(obj);
+    }
+    let old: autoscaling::v1::HorizontalPodAutoscaler = decode(obj)?;
+    let spec = old.spec.map(|s| autoscaling::v2::HorizontalPodAutoscalerSpec {
+        max_replicas: s.max_replicas,
+        min_replicas: s.min_replicas,
+        scale_target_ref: autoscaling::v2::CrossVersionObjectReference {
+            api_version: s.scale_target_ref.api_version,
+            kind: s.scale_target_ref.kind,
+            name: s.scale_target_ref.name,
+        },
+        ..Default::default()
+    });
+    Ok(autoscaling::v2::HorizontalPodAutoscaler { metadata: old.metadata, spec, status: None })
+}
+
+/// Validates a new object of `group`/`resource` as its strategy's `Validate` does. Resources
+/// without kind-specific rules get the generic metadata checks; unknown resources pass.
+pub fn validate_create(group: &str, resource: &str, obj: &Value) -> ErrorList {
+    match create_errors(group, resource, obj) {
+        Ok(errs) | Err(errs) => errs,
+    }
+}
+
+fn create_errors(group: &str, resource: &str, obj: &Value) -> Result<ErrorList, ErrorList> {
+    let metadata = Path::new("metadata");
+    Ok(match (group, resource) {
+        ("", "pods") => corev::validate_pod_create(&decode(obj)?),
+        ("", "podtemplates") => corev::validate_pod_template(&decode(obj)?),
+        ("", "replicationcontrollers") => workloads::validate_replication_controller(&decode(obj)?),
+        ("", "services") => corev::validate_service(&decode(obj)?),
+        ("", "namespaces") => corev::validate_namespace(&decode(obj)?),
+        ("", "configmaps") => corev::validate_config_map(&decode(obj)?),
+        ("", "secrets") => corev::validate_secret(&decode(obj)?),
+        ("", "serviceaccounts") => corev::validate_service_account(&decode(obj)?),
+        ("", "nodes") => corev::validate_node(&decode(obj)?),
+        ("apps", "deployments") => {
+            workloads::validate_deployment(&decode::<apps::Deployment>(obj)?, obj)
+        }
+        ("apps", "replicasets") => {
+            workloads::validate_replica_set(&decode::<apps::ReplicaSet>(obj)?, obj)
+        }
+        ("apps", "statefulsets") => {
+            workloads::validate_stateful_set(&decode::<apps::StatefulSet>(obj)?, obj)
+        }
+        ("apps", "daemonsets") => {
+            workloads::validate_daemon_set(&decode::<apps::DaemonSet>(obj)?, obj)
+        }
+        ("batch", "jobs") => workloads::validate_job(&decode::<batch::Job>(obj)?),
+        ("batch", "cronjobs") => workloads::validate_cron_job(&decode::<batch::CronJob>(obj)?),
+        ("rbac.authorization.k8s.io", "roles") => {
+            let r: rbac::Role = decode(obj)?;
+            other::validate_role(&r.metadata, r.rules.as_deref().unwrap_or_default(), true)
+        }
+        ("rbac.authorization.k8s.io", "clusterroles") => {
+            let r: rbac::ClusterRole = decode(obj)?;
+            other::validate_role(&r.metadata, r.rules.as_deref().unwrap_or_default(), false)
+        }
+        ("rbac.authorization.k8s.io", "rolebindings") => {
+            let b: rbac::RoleBinding = decode(obj)?;
+            other::validate_binding(
+                &b.metadata,
+                &b.role_ref,
+                b.subjects.as_deref().unwrap_or_default(),
+                true,
+            )
+        }
+        ("rbac.authorization.k8s.io", "clusterrolebindings") => {
+            let b: rbac::ClusterRoleBinding = decode(obj)?;
+            other::validate_binding(
+                &b.metadata,
+                &b.role_ref,
+                b.subjects.as_deref().unwrap_or_default(),
+                false,
+            )
+        }
+        ("coordination.k8s.io", "leases") => {
+            other::validate_lease(&decode::<coordination::Lease>(obj)?)
+        }
+        ("policy", "poddisruptionbudgets") => {
+            other::validate_pdb(&decode::<policy::PodDisruptionBudget>(obj)?)
+        }
+        ("scheduling.k8s.io", "priorityclasses") => {
+            other::validate_priority_class(&decode::<scheduling::PriorityClass>(obj)?)
+        }
+        ("storage.k8s.io", "storageclasses") => {
+            other::validate_storage_class(&decode::<storage::StorageClass>(obj)?)
+        }
+        ("autoscaling", "horizontalpodautoscalers") => other::validate_hpa(&hpa_as_v2(obj)?),
+        ("networking.k8s.io", "networkpolicies") => {
+            networking::validate_network_policy(&decode(obj)?)
+        }
+        ("networking.k8s.io", "ingresses") => networking::validate_ingress(&decode(obj)?),
+        _ => match generic_meta_rule(group, resource) {
+            Some((namespaced, name_fn)) => {
+                meta::validate_object_meta(&meta_of(obj), namespaced, name_fn, &metadata)
+            }
+            None => ErrorList::new(),
+        },
+    })
+}
+
+/// Validates an update of `group`/`resource` from `old` to `new`, as its strategy's
+/// `ValidateUpdate` does (metadata update rules, immutable fields, then the object itself).
+pub fn validate_update(group: &str, resource: &str, new: &Value, old: &Value) -> ErrorList {
+    match update_errors(group, resource, new, old) {
+        Ok(errs) | Err(errs) => errs,
+    }
+}
+
+fn meta_update(new: &ObjectMeta, old: &ObjectMeta) -> ErrorList {
+    meta::validate_object_meta_update(new, old, &Path::new("metadata"))
+}
+
+/// The errors of a create-time validator other than its metadata ones (which the update
+/// checks report on their own).
+fn without_meta(errs: ErrorList) -> ErrorList {
+    errs.into_iter().filter(|e| !e.field.starts_with("metadata")).collect()
+}
+
+fn update_errors(
+    group: &str,
+    resource: &str,
+    new: &Value,
+    old: &Value,
+) -> Result<ErrorList, ErrorList> {
+    Ok(match (group, resource) {
+        ("", "pods") => corev::validate_pod_update(&decode(new)?, &decode(old)?),
+        ("", "services") => corev::validate_service_update(&decode(new)?, &decode(old)?),
+        ("", "configmaps") => corev::validate_config_map_update(&decode(new)?, &decode(old)?),
+        ("", "secrets") => corev::validate_secret_update(&decode(new)?, &decode(old)?),
+        ("", "nodes") => corev::validate_node_update(&decode(new)?, &decode(old)?),
+        ("", "namespaces") => {
+            let (n, o): (core::Namespace, core::Namespace) = (decode(new)?, decode(old)?);
+            meta_update(&n.metadata, &o.metadata)
+        }
+        ("", "serviceaccounts") => {
+            let (n, o): (core::ServiceAccount, core::ServiceAccount) = (decode(new)?, decode(old)?);
+            let mut errs = meta_update(&n.metadata, &o.metadata);
+            errs.extend(corev::validate_service_account(&n));
+            errs
+        }
+        ("", "podtemplates") => {
+            let (n, o): (core::PodTemplate, core::PodTemplate) = (decode(new)?, decode(old)?);
+            let mut errs = meta_update(&n.metadata, &o.metadata);
+            errs.extend(without_meta(corev::validate_pod_template(&n)));
+            errs
+        }
+        ("", "replicationcontrollers") => {
+            let (n, o): (core::ReplicationController, core::ReplicationController) =
+                (decode(new)?, decode(old)?);
+            let mut errs = meta_update(&n.metadata, &o.metadata);
+            errs.extend(without_meta(workloads::validate_replication_controller(&n)));
+            errs
+        }
+        ("apps", "deployments") => {
+            workloads::validate_deployment_update(&decode(new)?, &decode(old)?, new, old)
+        }
+        ("apps", "replicasets") => {
+            workloads::validate_replica_set_update(&decode(new)?, &decode(old)?, new, old)
+        }
+        ("apps", "statefulsets") => {
+            workloads::validate_stateful_set_update(&decode(new)?, &decode(old)?, new)
+        }
+        ("apps", "daemonsets") => {
+            workloads::validate_daemon_set_update(&decode(new)?, &decode(old)?, new, old)
+        }
+        ("batch", "jobs") => workloads::validate_job_update(&decode(new)?, &decode(old)?),
+        ("batch", "cronjobs") => workloads::validate_cron_job_update(&decode(new)?, &decode(old)?),
+        ("rbac.authorization.k8s.io", "rolebindings") => {
+            let (n, o): (rbac::RoleBinding, rbac::RoleBinding) = (decode(new)?, decode(old)?);
+            let mut errs = without_meta(create_errors(group, resource, new)?);
+            errs.extend(meta_update(&n.metadata, &o.metadata));
+            errs.extend(other::validate_role_ref_update(&n.role_ref, &o.role_ref));
+            errs
+        }
+        ("rbac.authorization.k8s.io", "clusterrolebindings") => {
+            let (n, o): (rbac::ClusterRoleBinding, rbac::ClusterRoleBinding) =
+                (decode(new)?, decode(old)?);
+            let mut errs = without_meta(create_errors(group, resource, new)?);
+            errs.extend(meta_update(&n.metadata, &o.metadata));
+            errs.extend(other::validate_role_ref_update(&n.role_ref, &o.role_ref));
+            errs
+        }
+        ("scheduling.k8s.io", "priorityclasses") => {
+            other::validate_priority_class_update(&decode(new)?, &decode(old)?)
+        }
+        ("storage.k8s.io", "storageclasses") => {
+            let mut errs = without_meta(create_errors(group, resource, new)?);
+            errs.extend(other::validate_storage_class_update(&decode(new)?, &decode(old)?));
+            errs
+        }
+        _ => {
+            let mut errs = meta_update(&meta_of(new), &meta_of(old));
+            errs.extend(without_meta(create_errors(group, resource, new)?));
+            errs
+        }
+    })
+}
+
+/// Validates an update through the `/status` subresource: the metadata update rules plus the
+/// kind's status checks where they exist (a namespace's phase).
+pub fn validate_status_update(group: &str, resource: &str, new: &Value, old: &Value) -> ErrorList {
+    let result = match (group, resource) {
+        ("", "namespaces") => decode::<core::Namespace>(new).and_then(|n| {
+            decode::<core::Namespace>(old).map(|o| corev::validate_namespace_status_update(&n, &o))
+        }),
+        _ => Ok(meta_update(&meta_of(new), &meta_of(old))),
+    };
+    match result {
+        Ok(errs) | Err(errs) => errs,
+    }
+}

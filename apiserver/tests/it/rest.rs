@@ -1,0 +1,447 @@
+//! Request/response behaviour of the verbs, mirroring upstream's apiserver integration tests.
+
+use serde_json::{Value, json};
+
+use super::{Server, assert_status, configmap};
+
+const CM: &str = "/api/v1/namespaces/default/configmaps";
+
+#[tokio::test]
+async fn test_create_get_list_delete_configmap() {
+    let s = Server::new().await;
+    let r = s.post(CM, &configmap("a", json!({"k": "v"}))).await;
+    assert_eq!(r.code, 201, "{:?}", r.body);
+    assert_eq!(r.body["kind"], "ConfigMap");
+    assert_eq!(r.body["metadata"]["namespace"], "default");
+    assert!(!r.body["metadata"]["uid"].as_str().unwrap().is_empty());
+    let rv = r.body["metadata"]["resourceVersion"].as_str().unwrap().to_string();
+
+    let g = s.get(&format!("{CM}/a")).await;
+    assert_eq!(g.code, 200);
+    assert_eq!(g.body["data"]["k"], "v");
+    assert_eq!(g.body["metadata"]["resourceVersion"], rv.as_str());
+
+    let l = s.get(CM).await;
+    assert_eq!(l.body["kind"], "ConfigMapList");
+    assert_eq!(l.body["apiVersion"], "v1");
+    assert_eq!(l.body["items"].as_array().unwrap().len(), 1);
+    // Typed lists carry no type on their items.
+    assert!(l.body["items"][0].get("kind").is_none());
+
+    let d = s.delete(&format!("{CM}/a")).await;
+    assert_eq!(d.code, 200);
+    assert_eq!(d.body["status"], "Success");
+    assert_eq!(d.body["details"]["name"], "a");
+    assert_eq!(d.body["details"]["kind"], "configmaps");
+    let g = s.get(&format!("{CM}/a")).await;
+    assert_status(&g, 404, "NotFound", "configmaps \"a\" not found");
+}
+
+#[tokio::test]
+async fn test_already_exists_and_conflict() {
+    let s = Server::new().await;
+    s.post(CM, &configmap("a", json!({}))).await;
+    let r = s.post(CM, &configmap("a", json!({}))).await;
+    assert_status(&r, 409, "AlreadyExists", "configmaps \"a\" already exists");
+    assert_eq!(r.body["details"], json!({"name": "a", "kind": "configmaps"}));
+
+    let mut stale = configmap("a", json!({"x": "1"}));
+    stale["metadata"]["resourceVersion"] = json!("1");
+    let r = s.put(&format!("{CM}/a"), &stale).await;
+    assert_status(
+        &r,
+        409,
+        "Conflict",
+        "Operation cannot be fulfilled on configmaps \"a\": the object has been modified; please apply your changes to the latest version and try again",
+    );
+    // Without a resourceVersion the update is unconditional.
+    let r = s.put(&format!("{CM}/a"), &configmap("a", json!({"x": "2"}))).await;
+    assert_eq!(r.code, 200, "{:?}", r.body);
+    assert_eq!(s.get(&format!("{CM}/a")).await.body["data"]["x"], "2");
+}
+
+#[tokio::test]
+async fn test_bad_input_writes_nothing() {
+    let s = Server::new().await;
+    // Malformed JSON.
+    let r = s.call("POST", CM, &[("content-type", "application/json")], b"{\"kind\": ").await;
+    assert_eq!(r.code, 400, "{:?}", r.body);
+    assert_eq!(r.body["reason"], "BadRequest");
+    // Unsupported content type.
+    let r = s.call("POST", CM, &[("content-type", "text/plain")], b"x").await;
+    assert_eq!(r.code, 415, "{:?}", r.body);
+    assert_eq!(r.body["reason"], "UnsupportedMediaType");
+    // A namespace that does not match the URL.
+    let mut other = configmap("b", json!({}));
+    other["metadata"]["namespace"] = json!("kube-system");
+    let r = s.post(CM, &other).await;
+    assert_status(
+        &r,
+        400,
+        "BadRequest",
+        "the namespace of the provided object does not match the namespace sent on the request",
+    );
+    // A kind that does not match the URL.
+    let r =
+        s.post(CM, &json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "c"}})).await;
+    assert_eq!(r.code, 400, "{:?}", r.body);
+    // Over the 3 MiB limit.
+    let big = configmap("d", json!({"k": "x".repeat(3 * 1024 * 1024 + 1)}));
+    let r = s.post(CM, &big).await;
+    assert_eq!(r.code, 413, "{:?}", r.body);
+    assert_eq!(r.body["reason"], "RequestEntityTooLarge");
+    // The name on the URL must match the body's.
+    let r = s.put(&format!("{CM}/x"), &configmap("y", json!({}))).await;
+    assert_status(
+        &r,
+        400,
+        "BadRequest",
+        "the name of the object (y) does not match the name on the URL (x)",
+    );
+    // A missing namespace.
+    let r = s.post("/api/v1/namespaces/nope/configmaps", &configmap("e", json!({}))).await;
+    assert_status(&r, 404, "NotFound", "namespaces \"nope\" not found");
+    // Bad selectors.
+    let r = s.get(&format!("{CM}?fieldSelector=spec.foo%3Dbar")).await;
+    assert_status(
+        &r,
+        400,
+        "BadRequest",
+        "\"spec.foo\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\"",
+    );
+    let r = s.get("/api/v1/pods?fieldSelector=spec.foo%3Dbar").await;
+    assert_status(&r, 400, "BadRequest", "field label not supported: spec.foo");
+    let r = s.get(&format!("{CM}?labelSelector=a%20b")).await;
+    assert_eq!(r.code, 400);
+    // Nothing was written.
+    assert_eq!(s.get(CM).await.body["items"], json!([]));
+}
+
+#[tokio::test]
+async fn test_dry_run_and_generate_name() {
+    let s = Server::new().await;
+    let r = s.post(&format!("{CM}?dryRun=All"), &configmap("dry", json!({}))).await;
+    assert_eq!(r.code, 201);
+    assert_eq!(s.get(&format!("{CM}/dry")).await.code, 404);
+    let r = s.post(CM, &json!({"metadata": {"generateName": "gen-"}})).await;
+    assert_eq!(r.code, 201, "{:?}", r.body);
+    let name = r.body["metadata"]["name"].as_str().unwrap();
+    assert!(name.starts_with("gen-") && name.len() == 9, "{name}");
+    let r = s.post(CM, &json!({"metadata": {}})).await;
+    assert_eq!(r.code, 422, "{:?}", r.body);
+    assert_eq!(r.body["reason"], "Invalid");
+}
+
+#[tokio::test]
+async fn test_list_selectors_and_paging() {
+    let s = Server::new().await;
+    for i in 0..5 {
+        let mut cm = configmap(&format!("cm{i}"), json!({}));
+        cm["metadata"]["labels"] = json!({"parity": if i % 2 == 0 { "even" } else { "odd" }});
+        assert_eq!(s.post(CM, &cm).await.code, 201);
+    }
+    let names = |v: &Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["metadata"]["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let r = s.get(&format!("{CM}?labelSelector=parity%3Deven")).await;
+    assert_eq!(names(&r.body), ["cm0", "cm2", "cm4"]);
+    let r = s.get(&format!("{CM}?fieldSelector=metadata.name%3Dcm3")).await;
+    assert_eq!(names(&r.body), ["cm3"]);
+    let r = s.get(&format!("{CM}?fieldSelector=metadata.name!%3Dcm3")).await;
+    assert_eq!(names(&r.body).len(), 4);
+
+    let first = s.get(&format!("{CM}?limit=2")).await;
+    assert_eq!(names(&first.body), ["cm0", "cm1"]);
+    assert_eq!(first.body["metadata"]["remainingItemCount"], 3);
+    let token = first.body["metadata"]["continue"].as_str().unwrap().to_string();
+    let second = s.get(&format!("{CM}?limit=2&continue={token}")).await;
+    assert_eq!(names(&second.body), ["cm2", "cm3"]);
+    assert_eq!(
+        second.body["metadata"]["resourceVersion"],
+        first.body["metadata"]["resourceVersion"]
+    );
+    // Paging with a label selector fills pages with matches.
+    let r = s.get(&format!("{CM}?limit=2&labelSelector=parity%3Dodd")).await;
+    assert_eq!(names(&r.body), ["cm1", "cm3"]);
+    let r = s.get(&format!("{CM}?limit=2&continue={token}&resourceVersion=5")).await;
+    assert_status(
+        &r,
+        400,
+        "BadRequest",
+        "specifying resource version is not allowed when using continue",
+    );
+}
+
+#[tokio::test]
+async fn test_deployment_generation_status_and_scale() {
+    let s = Server::new().await;
+    let path = "/apis/apps/v1/namespaces/default/deployments";
+    let d = json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "web"},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
+                 "template": {"metadata": {"labels": {"app": "web"}},
+                              "spec": {"containers": [{"name": "c", "image": "nginx"}]}}},
+        "status": {"replicas": 7},
+    });
+    let r = s.post(path, &d).await;
+    assert_eq!(r.code, 201, "{:?}", r.body);
+    assert_eq!(r.body["metadata"]["generation"], 1);
+
+    // The main resource does not write status; a spec change bumps the generation.
+    let mut d2 = r.body.clone();
+    d2["spec"]["replicas"] = json!(2);
+    d2["status"] = json!({"replicas": 9});
+    let r = s.put(&format!("{path}/web"), &d2).await;
+    assert_eq!(r.code, 200, "{:?}", r.body);
+    assert_eq!(r.body["metadata"]["generation"], 2);
+    assert!(r.body["status"].get("replicas").is_none() || r.body["status"]["replicas"] != 9);
+
+    // The status subresource writes status only and keeps the generation.
+    let mut d3 = r.body.clone();
+    d3["status"] = json!({"replicas": 2});
+    d3["spec"]["replicas"] = json!(5);
+    let r = s.put(&format!("{path}/web/status"), &d3).await;
+    assert_eq!(r.code, 200, "{:?}", r.body);
+    assert_eq!(r.body["status"]["replicas"], 2);
+    assert_eq!(r.body["spec"]["replicas"], 2);
+    assert_eq!(r.body["metadata"]["generation"], 2);
+
+    let r = s.get(&format!("{path}/web/scale")).await;
+    assert_eq!(r.body["kind"], "Scale");
+    assert_eq!(r.body["apiVersion"], "autoscaling/v1");
+    assert_eq!(r.body["spec"]["replicas"], 2);
+    assert_eq!(r.body["status"]["selector"], "app=web");
+    let r = s
+        .patch(
+            &format!("{path}/web/scale"),
+            "application/merge-patch+json",
+            &json!({"spec": {"replicas": 4}}),
+        )
+        .await;
+    assert_eq!(r.code, 200, "{:?}", r.body);
+    assert_eq!(s.get(&format!("{path}/web")).await.body["spec"]["replicas"], 4);
+}
+
+#[tokio::test]
+async fn test_patch_types() {
+    let s = Server::new().await;
+    let path = "/api/v1/namespaces/default/pods";
+    let pod = json!({"metadata": {"name": "p", "labels": {"a": "1"}},
+                     "spec": {"containers": [{"name": "a", "image": "x"}, {"name": "b", "image": "y"}]}});
+    assert_eq!(s.post(path, &pod).await.code, 201);
+    let p = format!("{path}/p");
+    // Strategic merge patch merges containers by name.
+    let r = s
+        .patch(
+            &p,
+            "application/strategic-merge-patch+json",
+            &json!({"spec": {"containers": [{"name": "b", "image": "z"}]}}),
+        )
+        .await;
+    assert_eq!(r.code, 200, "{:?}", r.body);
+    let images: Vec<&str> = r.body["spec"]["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["image"].as_str().unwrap())
+        .collect();
+    assert_eq!(images, ["x", "z"]);
+    // Merge patch replaces lists and deletes with null.
+    let r = s
+        .patch(
+            &p,
+            "application/merge-patch+json",
+            &json!({"metadata": {"labels": {"a": null, "b": "2"}}}),
+        )
+        .await;
+    assert_eq!(r.body["metadata"]["labels"], json!({"b": "2"}));
+    // JSON patch.
+    let r = s
+        .patch(
+            &p,
+            "application/json-patch+json",
+            &json!([{"op": "add", "path": "/metadata/labels/c", "value": "3"}]),
+        )
+        .await;
+    assert_eq!(r.body["metadata"]["labels"]["c"], "3");
+    let r = s
+        .patch(
+            &p,
+            "application/json-patch+json",
+            &json!([{"op": "test", "path": "/metadata/labels/c", "value": "4"}]),
+        )
+        .await;
+    assert_eq!(r.code, 422, "{:?}", r.body);
+    assert_eq!(r.body["reason"], "Invalid");
+    // Removing the last label drops the map, as Go's omitempty does.
+    let r =
+        s.patch(&p, "application/merge-patch+json", &json!({"metadata": {"labels": null}})).await;
+    assert!(r.body["metadata"].get("labels").is_none(), "{:?}", r.body);
+    let r = s.patch(&p, "text/plain", &json!({})).await;
+    assert_eq!(r.code, 415);
+    let r = s.patch(&format!("{path}/missing"), "application/merge-patch+json", &json!({})).await;
+    assert_status(&r, 404, "NotFound", "pods \"missing\" not found");
+}
+
+#[tokio::test]
+async fn test_finalizers_and_graceful_pod_deletion() {
+    let s = Server::new().await;
+    let mut cm = configmap("f", json!({}));
+    cm["metadata"]["finalizers"] = json!(["example.com/hold"]);
+    s.post(CM, &cm).await;
+    let r = s.delete(&format!("{CM}/f")).await;
+    assert_eq!(r.code, 200, "{:?}", r.body);
+    assert!(r.body["metadata"]["deletionTimestamp"].is_string());
+    assert_eq!(s.get(&format!("{CM}/f")).await.code, 200);
+    let r = s
+        .patch(
+            &format!("{CM}/f"),
+            "application/merge-patch+json",
+            &json!({"metadata": {"finalizers": null}}),
+        )
+        .await;
+    assert_eq!(r.code, 200, "{:?}", r.body);
+    assert_eq!(s.get(&format!("{CM}/f")).await.code, 404);
+
+    // A scheduled pod waits out its grace period; an unscheduled one goes at once.
+    let pods = "/api/v1/namespaces/default/pods";
+    let pod = |name: &str, node: &str| json!({"metadata": {"name": name}, "spec": {"nodeName": node, "containers": [{"name": "c", "image": "x"}]}});
+    s.post(pods, &pod("bound", "n1")).await;
+    s.post(pods, &pod("free", "")).await;
+    let r = s.delete(&format!("{pods}/bound")).await;
+    assert_eq!(r.body["metadata"]["deletionGracePeriodSeconds"], 30);
+    assert_eq!(s.get(&format!("{pods}/bound")).await.code, 200);
+    s.delete(&format!("{pods}/free")).await;
+    assert_eq!(s.get(&format!("{pods}/free")).await.code, 404);
+    let r = s.call("DELETE", &format!("{pods}/bound?gracePeriodSeconds=0"), &[], b"").await;
+    assert_eq!(r.code, 200);
+    assert_eq!(s.get(&format!("{pods}/bound")).await.code, 404);
+}
+
+#[tokio::test]
+async fn test_delete_preconditions() {
+    let s = Server::new().await;
+    s.post(CM, &configmap("p", json!({}))).await;
+    let body = json!({"preconditions": {"uid": "other"}}).to_string();
+    let r = s
+        .call(
+            "DELETE",
+            &format!("{CM}/p"),
+            &[("content-type", "application/json")],
+            body.as_bytes(),
+        )
+        .await;
+    assert_eq!(r.code, 409, "{:?}", r.body);
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("Precondition failed: UID in precondition: other")
+    );
+    assert_eq!(s.get(&format!("{CM}/p")).await.code, 200);
+}
+
+#[tokio::test]
+async fn test_service_cluster_ip_allocation() {
+    let s = Server::new().await;
+    let path = "/api/v1/namespaces/default/services";
+    let svc =
+        json!({"metadata": {"name": "web"}, "spec": {"type": "NodePort", "ports": [{"port": 80}]}});
+    let r = s.post(path, &svc).await;
+    assert_eq!(r.code, 201, "{:?}", r.body);
+    let ip = r.body["spec"]["clusterIP"].as_str().unwrap();
+    assert!(ip.starts_with("10.0.0.") && ip != "10.0.0.1", "{ip}");
+    let port = r.body["spec"]["ports"][0]["nodePort"].as_i64().unwrap();
+    assert!((30000..=32767).contains(&port));
+    let k = s.get(&format!("{path}/kubernetes")).await;
+    assert_eq!(k.body["spec"]["clusterIP"], "10.0.0.1");
+}
+
+#[tokio::test]
+async fn test_discovery_documents() {
+    let s = Server::new().await;
+    let r = s.get("/api").await;
+    assert_eq!(r.body["kind"], "APIVersions");
+    assert_eq!(r.body["versions"], json!(["v1"]));
+    let r = s.get("/apis").await;
+    assert_eq!(r.body["kind"], "APIGroupList");
+    assert!(r.body["groups"].as_array().unwrap().iter().any(|g| g["name"] == "apps"));
+    let r = s.get("/apis/apps/v1").await;
+    assert_eq!(r.body["groupVersion"], "apps/v1");
+    let deploy = r.body["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == "deployments")
+        .unwrap()
+        .clone();
+    assert_eq!(deploy["shortNames"], json!(["deploy"]));
+    let accept =
+        "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json";
+    let r = s.call("GET", "/apis", &[("accept", accept)], b"").await;
+    assert_eq!(
+        r.headers["content-type"],
+        "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+    );
+    assert_eq!(r.body["kind"], "APIGroupDiscoveryList");
+    let r = s.get("/apis/nope.example.com/v1").await;
+    assert_eq!(r.code, 404);
+    let r = s.get("/version").await;
+    assert_eq!(r.body["gitVersion"], "v1.35.0");
+    let r = s.get("/readyz?verbose").await;
+    assert!(String::from_utf8_lossy(&r.raw).contains("readyz check passed"), "{:?}", r.raw);
+}
+
+#[tokio::test]
+async fn test_table_and_partial_metadata_output() {
+    let s = Server::new().await;
+    s.post(CM, &configmap("t", json!({}))).await;
+    let accept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json";
+    let r = s.call("GET", CM, &[("accept", accept)], b"").await;
+    assert_eq!(r.body["kind"], "Table");
+    assert_eq!(r.body["apiVersion"], "meta.k8s.io/v1");
+    assert_eq!(r.body["columnDefinitions"][0]["name"], "Name");
+    assert_eq!(r.body["rows"][0]["cells"][0], "t");
+    assert_eq!(r.body["rows"][0]["object"]["kind"], "PartialObjectMetadata");
+    let accept = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io";
+    let r = s.call("GET", CM, &[("accept", accept)], b"").await;
+    assert_eq!(r.body["kind"], "PartialObjectMetadataList");
+    assert_eq!(r.body["items"][0]["metadata"]["name"], "t");
+    let r = s.call("GET", &format!("{CM}/t"), &[("accept", "application/yaml")], b"").await;
+    assert!(String::from_utf8_lossy(&r.raw).contains("kind: ConfigMap"));
+    let r = s.call("GET", &format!("{CM}/t"), &[("accept", "text/html")], b"").await;
+    assert_eq!(r.code, 406);
+}
+
+#[tokio::test]
+async fn test_namespace_termination() {
+    let s = Server::new().await;
+    let r = s
+        .post(
+            "/api/v1/namespaces",
+            &json!({"metadata": {"name": "doomed"}, "spec": {"finalizers": ["kubernetes"]}}),
+        )
+        .await;
+    assert_eq!(r.code, 201, "{:?}", r.body);
+    let r = s.delete("/api/v1/namespaces/doomed").await;
+    assert_eq!(r.code, 200, "{:?}", r.body);
+    assert_eq!(r.body["status"]["phase"], "Terminating");
+    let r = s.post("/api/v1/namespaces/doomed/configmaps", &configmap("x", json!({}))).await;
+    assert_status(
+        &r,
+        403,
+        "Forbidden",
+        "configmaps \"x\" is forbidden: unable to create new content in namespace doomed because it is being terminated",
+    );
+    let mut ns = s.get("/api/v1/namespaces/doomed").await.body;
+    ns["spec"]["finalizers"] = json!([]);
+    let r = s.put("/api/v1/namespaces/doomed/finalize", &ns).await;
+    assert_eq!(r.code, 200, "{:?}", r.body);
+    assert_eq!(s.get("/api/v1/namespaces/doomed").await.code, 404);
+}
