@@ -546,7 +546,12 @@ impl<T> DeltaFIFO<T> {
 
     /// True once something was added, or the first [`DeltaFIFO::replace`]'s items (and its
     /// deletions) have all been popped.
+    ///
+    /// Takes the queue lock, as `pop` runs its callback under it: the flag flips before the last
+    /// initial item is processed, and the lock keeps callers from seeing it until that is done.
+    /// Must not be called from inside a `pop` callback.
     pub fn has_synced(&self) -> bool {
+        let _state = self.lock();
         *self.synced.borrow()
     }
 

@@ -1,12 +1,20 @@
-//! In-memory halves of client-go's `tools/cache`: object keys, the indexed thread-safe store
-//! ([`Indexer`]) and the [`DeltaFIFO`] queue that reflectors and informers communicate through.
+//! client-go's `tools/cache`: object keys, the indexed thread-safe store ([`Indexer`]), the
+//! [`DeltaFIFO`] queue, the [`Reflector`] that lists and watches into it, the
+//! [`SharedIndexInformer`] that keeps a cache and notifies handlers, listers over the cache,
+//! and the [`SharedInformerFactory`] that shares informers within a process.
 //!
 //! Objects are generic and shared: stores hold `Arc<T>` and hand out clones of the `Arc`,
 //! never of the object. Stored objects must be treated as immutable.
 
+pub mod backoff;
 mod delta_fifo;
+mod factory;
+pub mod fake;
 mod keys;
+mod listers;
 mod listwatch;
+mod reflector;
+mod shared_informer;
 mod store;
 mod thread_safe_store;
 
@@ -15,16 +23,31 @@ mod delta_fifo_tests;
 #[cfg(test)]
 mod tests;
 
+pub use backoff::{Backoff, BackoffManager};
 pub use delta_fifo::{
     BoxError, Delta, DeltaFIFO, DeltaFifoOptions, DeltaType, Deltas, ProcessError, TransformFunc,
 };
+pub use factory::{SharedInformerFactory, SharedInformerFactoryOptions};
 pub use keys::{
     DeletedFinalStateUnknown, DeltaObject, KeyFunc, MetaAccess, MetaRef, NAMESPACE_INDEX, ViaJson,
     ViaMetadata, deletion_handling_meta_namespace_key_func, meta_namespace_index_func,
     meta_namespace_key_func, object_key, split_meta_namespace_key,
 };
+pub use listers::{
+    LabelAccess, Lister, NamespaceLister, list_all, list_all_by_namespace, matches_selector,
+};
 pub use listwatch::{
     BoxFuture, ListOptions, ListWatchError, ListerWatcher, ObjectList, WatchEvent, WatchStream,
+};
+pub use reflector::{
+    DEFAULT_MIN_WATCH_TIMEOUT, DEFAULT_PAGE_SIZE, MetaFn, Reflector, ReflectorError,
+    ReflectorOptions, ShouldResync, TweakListOptions, WatchErrorHandler, is_expired_error,
+    is_too_large_resource_version_error, is_too_many_requests_error,
+};
+pub use shared_informer::{
+    FilteringResourceEventHandler, HandlerRegistration, InformerError, MINIMUM_RESYNC_PERIOD,
+    ResourceEventHandler, ResourceEventHandlerFuncs, SYNCED_POLL_PERIOD, SharedIndexInformer,
+    SharedIndexInformerOptions, wait_for_cache_sync, wait_for_named_cache_sync,
 };
 pub use store::{Indexer, KeyListerGetter, ReflectorStore};
 pub use thread_safe_store::{IndexFunc, Indexers, ThreadSafeStore};
