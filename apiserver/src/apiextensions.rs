@@ -270,7 +270,7 @@ pub async fn run(api: Arc<ApiServer>) {
                 _ = shutdown.wait_for(|s| *s) => return,
             };
             match ev {
-                Some(StoreEvent::Object { kind, object }) => {
+                Some(StoreEvent::Object { kind, object, .. }) => {
                     if kind == "DELETED" {
                         for c in served_versions(&object).into_iter().take(1) {
                             api.registry.remove_custom(&c.info.group, &c.info.resource);
@@ -280,7 +280,8 @@ pub async fn run(api: Arc<ApiServer>) {
                     }
                     refresh_openapi(&api, &mut published);
                 }
-                Some(StoreEvent::Bookmark { .. }) => {}
+                // No memo key is set, so nothing arrives pre-encoded.
+                Some(StoreEvent::Bookmark { .. } | StoreEvent::Encoded(_)) => {}
                 Some(StoreEvent::Error(_)) | None => break,
             }
         }

@@ -47,6 +47,8 @@ pub struct ApiServer {
     pub services: crate::service::Allocators,
     /// Authenticates requests (client certificates, tokens).
     pub authn: crate::authn::Authenticator,
+    /// Request, watch and storage metrics served at `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl ApiServer {
@@ -69,6 +71,7 @@ impl ApiServer {
             shutdown,
             services,
             authn,
+            metrics: Arc::new(crate::metrics::Metrics::new()),
         }
     }
 }
@@ -156,7 +159,14 @@ where
     let info = request_info::parse(parts.method.as_str(), &path, &query);
     let ctx = Ctx { method: parts.method, info, query, raw_query, headers: parts.headers, user };
     let head = ctx.method == Method::HEAD;
+    let started = std::time::Instant::now();
     let mut response = route(&server, &ctx, body).await;
+    if ctx.info.verb != "watch" {
+        let apply = ctx.header("content-type").starts_with("application/apply-patch");
+        let dry_run = ctx.param("dryRun").is_some_and(|v| !v.is_empty());
+        let labels = crate::metrics::request_labels(&ctx.info, ctx.method.as_str(), apply, dry_run);
+        server.metrics.observe(&labels, response.status().as_u16(), started.elapsed());
+    }
     tracing::debug!(
         verb = %ctx.info.verb,
         uri = %format!("{}?{}", ctx.info.path, ctx.raw_query),
@@ -219,6 +229,7 @@ where
             health(server, ctx, p)
         }
         p if p.starts_with("/openapi/") => openapi(server, ctx, p),
+        "/metrics" => metrics(server).await,
         p if p.starts_with("/apis/") || p.starts_with("/api/") => {
             let info = &ctx.info;
             if info.api_prefix == "api" && !info.api_version.is_empty() {
@@ -243,6 +254,22 @@ where
         }
         _ => not_found_response(path),
     }
+}
+
+/// Serves `/metrics`, refreshing the stored-object counts first.
+async fn metrics(server: &ApiServer) -> Response<Body> {
+    for store in server.registry.stores() {
+        let info = store.info();
+        if let Ok(n) = store.storage().count(store.prefix()).await {
+            server.metrics.set_object_count(&info.group, &info.resource, n);
+        }
+    }
+    let mut r = Response::new(full(server.metrics.encode()));
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    r
 }
 
 /// Reads a request body, refusing more than upstream's limit.

@@ -11,14 +11,17 @@ use apimachinery::codec::media::{
     negotiate_output_media_type,
 };
 use apimachinery::errors::StatusError;
+use apimachinery::errors::field::{Error as FieldError, ErrorList, Path as FieldPath};
 use apimachinery::patch::{apply_json_patch, apply_merge_patch, strategic_merge_patch};
 use apimachinery::runtime::ResourceInfo;
+use apimachinery::schema::GroupKind;
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
 use serde_json::{Map, Value, json};
 
 use super::response::{bytes, status_json, status_response};
 use super::{ApiServer, Body, Ctx};
+use crate::fieldmanager::FieldManager;
 use crate::registry::{
     DeleteOptions, DeleteOutcome, ListParams, ObjectMetaExt, Predicate, Store, WriteOptions,
 };
@@ -294,51 +297,8 @@ async fn serve_inner(
         }
         "list" => list(ctx, &out, &store, &info, &namespace).await,
         "watch" => super::watch::serve(server, ctx, &out, &store, &info, &namespace).await,
-        "create" => {
-            let mut obj = decode_body(ctx, &info, &body, &namespace, None)?;
-            check_namespace_lifecycle(server, &info, &namespace, obj.name()).await?;
-            if info.group.is_empty() && info.resource == "services" {
-                server.services.allocate(&store, &mut obj).await?;
-            }
-            let created = store.create(&namespace, obj, &write).await?;
-            Ok(respond_object(&out, &info, StatusCode::CREATED, created))
-        }
-        "update" => {
-            let obj = decode_body(ctx, &info, &body, &namespace, Some(&ri.name))?;
-            let finalize = sub == "finalize";
-            let subresource = if sub.is_empty() { None } else { Some(sub) };
-            let update = move |current: Option<&Value>| -> Result<Value, StatusError> {
-                if finalize {
-                    // Finalize writes spec.finalizers and nothing else.
-                    let mut next = current.cloned().unwrap_or_default();
-                    next["spec"]["finalizers"] =
-                        obj.pointer("/spec/finalizers").cloned().unwrap_or(json!([]));
-                    let rv = obj.resource_version().to_string();
-                    next.set_meta_str("resourceVersion", &rv);
-                    return Ok(next);
-                }
-                Ok(obj.clone())
-            };
-            let create_on_update = server.registry.allow_create_on_update(&info);
-            let subresource = if finalize { None } else { subresource };
-            if !create_on_update && subresource.is_none() {
-                // Refuse a create through PUT before touching storage.
-            }
-            let (obj, created) = if finalize {
-                store.update_unchecked(&ri.name, &update, &write).await?
-            } else {
-                store
-                    .update(&namespace, &ri.name, subresource, &update, create_on_update, &write)
-                    .await?
-            };
-            let obj = if finalize {
-                super::subresources::maybe_finish_namespace(&store, obj, &write).await?
-            } else {
-                obj
-            };
-            let code = if created { StatusCode::CREATED } else { StatusCode::OK };
-            Ok(respond_object(&out, &info, code, obj))
-        }
+        "create" => create(server, ctx, &out, &store, &info, &namespace, &body, &write).await,
+        "update" => update(server, ctx, &out, &store, &info, &namespace, sub, &body, &write).await,
         "patch" => patch(server, ctx, &out, &store, &info, &namespace, sub, body, &write).await,
         "delete" => {
             let options = delete_options(ctx, &body, dry_run)?;
@@ -715,6 +675,92 @@ async fn check_namespace_lifecycle(
     }
 }
 
+/// The manager of a write: `fieldManager` (validated as upstream validates the write's
+/// options, `options_kind`), else derived from the User-Agent.
+fn field_manager(ctx: &Ctx, options_kind: &str) -> Result<String, StatusError> {
+    let given = ctx.param("fieldManager");
+    crate::fieldmanager::validate_field_manager(given.unwrap_or(""), options_kind)?;
+    Ok(crate::fieldmanager::manager_or_user_agent(given, ctx.header("user-agent")))
+}
+
+/// POST: creates an object, recording its creator's fields.
+#[allow(clippy::too_many_arguments)]
+async fn create(
+    server: &Arc<ApiServer>,
+    ctx: &Ctx,
+    out: &Output,
+    store: &Arc<Store>,
+    info: &ResourceInfo,
+    namespace: &str,
+    body: &[u8],
+    write: &WriteOptions,
+) -> Result<Response<Body>, StatusError> {
+    let manager = field_manager(ctx, "CreateOptions")?;
+    let mut obj = decode_body(ctx, info, body, namespace, None)?;
+    check_namespace_lifecycle(server, info, namespace, obj.name()).await?;
+    if info.group.is_empty() && info.resource == "services" {
+        server.services.allocate(store, &mut obj).await?;
+    }
+    let fm = FieldManager::for_resource(server, info, "");
+    let track = move |live: Option<&Value>, new: &mut Value| fm.update(live, new, &manager);
+    let created = store.create_tracked(namespace, obj, write, Some(&track)).await?;
+    Ok(respond_object(out, info, StatusCode::CREATED, created))
+}
+
+/// PUT: replaces an object (or its status, or a namespace's finalizers), recording the
+/// fields the write changed.
+#[allow(clippy::too_many_arguments)]
+async fn update(
+    server: &Arc<ApiServer>,
+    ctx: &Ctx,
+    out: &Output,
+    store: &Arc<Store>,
+    info: &ResourceInfo,
+    namespace: &str,
+    sub: &str,
+    body: &[u8],
+    write: &WriteOptions,
+) -> Result<Response<Body>, StatusError> {
+    let ri = &ctx.info;
+    let manager = field_manager(ctx, "UpdateOptions")?;
+    let obj = decode_body(ctx, info, body, namespace, Some(&ri.name))?;
+    let finalize = sub == "finalize";
+    let update = move |current: Option<&Value>| -> Result<Value, StatusError> {
+        if finalize {
+            // Finalize writes spec.finalizers and nothing else.
+            let mut next = current.cloned().unwrap_or_default();
+            next["spec"]["finalizers"] =
+                obj.pointer("/spec/finalizers").cloned().unwrap_or(json!([]));
+            let rv = obj.resource_version().to_string();
+            next.set_meta_str("resourceVersion", &rv);
+            return Ok(next);
+        }
+        Ok(obj.clone())
+    };
+    if finalize {
+        let (obj, _) = store.update_unchecked(&ri.name, &update, write).await?;
+        let obj = super::subresources::maybe_finish_namespace(store, obj, write).await?;
+        return Ok(respond_object(out, info, StatusCode::OK, obj));
+    }
+    let create_on_update = server.registry.allow_create_on_update(info);
+    let subresource = if sub.is_empty() { None } else { Some(sub) };
+    let fm = FieldManager::for_resource(server, info, sub);
+    let track = move |live: Option<&Value>, new: &mut Value| fm.update(live, new, &manager);
+    let (obj, created) = store
+        .update_tracked(
+            namespace,
+            &ri.name,
+            subresource,
+            &update,
+            create_on_update,
+            write,
+            Some(&track),
+        )
+        .await?;
+    let code = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok(respond_object(out, info, code, obj))
+}
+
 async fn patch(
     server: &Arc<ApiServer>,
     ctx: &Ctx,
@@ -750,41 +796,73 @@ async fn patch(
             "application/apply-patch+yaml",
         ]));
     }
+    let force = match ctx.param("force") {
+        None => None,
+        Some(v) => Some(crate::registry::parse_bool_query(v).ok_or_else(|| {
+            StatusError::new_bad_request(&format!("invalid boolean value for force: {v:?}"))
+        })?),
+    };
+    let given_manager = ctx.param("fieldManager").unwrap_or("");
+    let mut errs = ErrorList::new();
+    if kind == PatchKind::Apply {
+        if given_manager.is_empty() {
+            errs.push(FieldError::required(
+                &FieldPath::new("fieldManager"),
+                "is required for apply patch",
+            ));
+        }
+    } else if force.is_some() {
+        errs.push(FieldError::forbidden(
+            &FieldPath::new("force"),
+            "may not be specified for non-apply patch",
+        ));
+    }
+    if !errs.is_empty() {
+        return Err(StatusError::new_invalid(
+            &GroupKind::new("meta.k8s.io", "PatchOptions"),
+            "",
+            &errs,
+        ));
+    }
+    let manager = field_manager(ctx, "PatchOptions")?;
     let patch_doc: Value = match kind {
         PatchKind::Apply => apimachinery::codec::decode_value(&body, Format::Yaml)
-            .map_err(|e| StatusError::new_bad_request(&format!("error decoding YAML: {e}")))?,
+            .map_err(|e| StatusError::new_bad_request(&format!("error decoding patch: {e}")))?,
         _ => serde_json::from_slice(&body)
             .map_err(|e| StatusError::new_bad_request(&format!("invalid JSON Patch: {e}")))?,
     };
-    if kind == PatchKind::Apply && ctx.param("fieldManager").is_none_or(str::is_empty) {
+    if kind == PatchKind::Apply && !patch_doc.is_object() {
         return Err(StatusError::new_bad_request(
-            "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch",
+            "error decoding patch: the applied configuration is not an object",
         ));
     }
     let name = ctx.info.name.clone();
     let info2 = info.clone();
-    let patch_doc2 = patch_doc.clone();
+    let fm = FieldManager::for_resource(server, info, sub);
+    let fm2 = fm.clone();
+    let manager2 = manager.clone();
     let update = move |current: Option<&Value>| -> Result<Value, StatusError> {
-        let Some(current) = current else {
-            // Only apply creates: the applied configuration is the new object.
-            let mut obj = patch_doc2.clone();
-            check_type(&mut obj, &info2)?;
-            obj.set_meta_str("name", &name);
-            return Ok(obj);
-        };
         let patched = match kind {
-            PatchKind::Json => {
-                apply_json_patch(current, &patch_doc2).map_err(|e| unprocessable(&e.to_string()))?
-            }
-            PatchKind::Merge => apply_merge_patch(current, &patch_doc2),
-            PatchKind::Strategic | PatchKind::Apply => match ops {
-                Some(ops) => {
-                    let schema = (ops.patch_schema)();
-                    strategic_merge_patch(current, &patch_doc2, &schema)
-                        .map_err(|e| unprocessable(&e.to_string()))?
+            PatchKind::Apply => fm2.apply(current, &patch_doc, &manager2, force == Some(true))?,
+            _ => {
+                // Only apply creates; the store answers NotFound for the others.
+                let Some(current) = current else {
+                    return Err(StatusError::new_not_found(&info2.group_resource(), &name));
+                };
+                match kind {
+                    PatchKind::Json => apply_json_patch(current, &patch_doc)
+                        .map_err(|e| unprocessable(&e.to_string()))?,
+                    PatchKind::Merge => apply_merge_patch(current, &patch_doc),
+                    _ => match ops {
+                        Some(ops) => {
+                            let schema = (ops.patch_schema)();
+                            strategic_merge_patch(current, &patch_doc, &schema)
+                                .map_err(|e| unprocessable(&e.to_string()))?
+                        }
+                        None => apply_merge_patch(current, &patch_doc),
+                    },
                 }
-                None => apply_merge_patch(current, &patch_doc2),
-            },
+            }
         };
         let mut patched = patched;
         check_type(&mut patched, &info2)?;
@@ -793,22 +871,29 @@ async fn patch(
                 .map_err(|e| StatusError::new_bad_request(&format!("json: {e}")))?;
             patched = with_type(patched, &info2);
         }
-        if patched.name() != current.name() {
+        if patched.name() != name {
             return Err(StatusError::new_bad_request(&format!(
                 "the name of the object ({}) does not match the name on the URL ({})",
                 patched.name(),
-                current.name()
+                name
             )));
         }
         Ok(patched)
     };
     let subresource = if sub.is_empty() { None } else { Some(sub) };
-    let create = kind == PatchKind::Apply;
-    if create {
+    let apply = kind == PatchKind::Apply;
+    if apply {
         check_namespace_lifecycle(server, info, namespace, &ctx.info.name).await?;
     }
-    let (obj, created) =
-        store.update(namespace, &ctx.info.name, subresource, &update, create, write).await?;
+    // Apply records its own ownership; the other patches are tracked as updates.
+    let track = move |live: Option<&Value>, new: &mut Value| {
+        if !apply {
+            fm.update(live, new, &manager);
+        }
+    };
+    let (obj, created) = store
+        .update_tracked(namespace, &ctx.info.name, subresource, &update, apply, write, Some(&track))
+        .await?;
     let code = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok(respond_object(out, info, code, obj))
 }

@@ -140,6 +140,7 @@ pub(super) async fn binding(
     if node.is_empty() {
         return Err(StatusError::new_bad_request("a binding must name its target node"));
     }
+    let annotations = b.pointer("/metadata/annotations").cloned();
     let gr = store.group_resource();
     let pn = pod_name.clone();
     let update = move |current: Option<&Value>| -> Result<Value, StatusError> {
@@ -163,11 +164,28 @@ pub(super) async fn binding(
                 ),
             ));
         }
+        // Upstream's assignment: the node, the binding's annotations, and PodScheduled=True.
         let mut next = current.clone();
         next["spec"]["nodeName"] = json!(node);
+        if let Some(annotations) = annotations.as_ref().and_then(Value::as_object) {
+            let meta = next.meta_mut();
+            let target = meta.entry("annotations").or_insert_with(|| json!({}));
+            if let Some(target) = target.as_object_mut() {
+                for (k, v) in annotations {
+                    target.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        let now = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let scheduled = json!({"type": "PodScheduled", "status": "True", "lastProbeTime": null, "lastTransitionTime": now});
+        let conditions = next["status"]["conditions"].as_array().cloned().unwrap_or_default();
+        let mut conditions: Vec<Value> =
+            conditions.into_iter().filter(|c| c["type"] != "PodScheduled").collect();
+        conditions.push(scheduled);
+        next["status"]["conditions"] = Value::Array(conditions);
         Ok(next)
     };
-    store.update(namespace, &pod_name, None, &update, false, write).await?;
+    store.update_unchecked_in(namespace, &pod_name, &update, write).await?;
     Ok(encode(&out, StatusCode::CREATED, &success(201)))
 }
 

@@ -62,7 +62,11 @@ pub(super) async fn serve(
     info: &ResourceInfo,
     namespace: &str,
 ) -> Result<Response<Body>, StatusError> {
-    let params = WatchParams::from_query(&ctx.query)?;
+    let mut params = WatchParams::from_query(&ctx.query)?;
+    // Plain JSON objects are encoded once per storage event for every watcher of this version.
+    let memo_key = (matches!(out.target, ResponseTarget::Object) && !out.yaml)
+        .then(|| format!("json:{}", info.api_version()));
+    params.memo_key.clone_from(&memo_key);
     let predicate = Predicate::new(&info.group, &info.resource, info.namespaced, &params.list)?;
     let ns = (!namespace.is_empty()).then_some(namespace);
     // A watch of one object comes as a field selector on the name (or the legacy
@@ -70,12 +74,17 @@ pub(super) async fn serve(
     let name = (!ctx.info.name.is_empty()).then_some(ctx.info.name.as_str());
     let mut events = store.watch(ns, name, &params, predicate).await?;
     let timeout = params.timeout_seconds.map(Duration::from_secs).unwrap_or_else(default_timeout);
-    let (tx, rx) = mpsc::channel::<Bytes>(64);
+    let (tx, rx) = mpsc::channel::<Bytes>(8);
     let mut shutdown = server.shutdown.clone();
+    let dry_run = false;
+    let labels = crate::metrics::request_labels(&ctx.info, ctx.method.as_str(), false, dry_run);
+    let in_flight = server.metrics.long_running(labels);
+    let sent = server.metrics.watch_events(&info.group, &info.resource);
     let info = info.clone();
     let out = out.clone();
     let yaml = out.yaml;
     tokio::spawn(async move {
+        let _in_flight = in_flight;
         let deadline = tokio::time::sleep(timeout);
         tokio::pin!(deadline);
         let mut first_row = true;
@@ -87,7 +96,28 @@ pub(super) async fn serve(
             };
             let Some(ev) = ev else { break };
             let (kind, object, end) = match ev {
-                StoreEvent::Object { kind, object } => {
+                StoreEvent::Encoded(line) => {
+                    if tx.send(line).await.is_err() {
+                        break;
+                    }
+                    sent.inc();
+                    continue;
+                }
+                StoreEvent::Object { kind, object, memo: Some(memo) } if memo_key.is_some() => {
+                    let key = memo_key.as_deref().unwrap_or_default();
+                    let line = memo.get_or_make(key, || {
+                        let event = json!({"type": kind, "object": with_type(object, &info)});
+                        let mut line = serde_json::to_vec(&event).unwrap_or_default();
+                        line.push(b'\n');
+                        Bytes::from(line)
+                    });
+                    if tx.send(line).await.is_err() {
+                        break;
+                    }
+                    sent.inc();
+                    continue;
+                }
+                StoreEvent::Object { kind, object, .. } => {
                     let object = match &out.target {
                         ResponseTarget::Table { version } => {
                             let rv = object
@@ -134,6 +164,7 @@ pub(super) async fn serve(
             if tx.send(Bytes::from(line)).await.is_err() || end {
                 break;
             }
+            sent.inc();
         }
     });
     let mut r = Response::new(ChannelBody { rx }.boxed());

@@ -140,6 +140,13 @@ impl Registry {
         self.stores.get(&gr).cloned().or_else(|| self.custom().stores.get(&gr).cloned())
     }
 
+    /// Every store, built-in and custom.
+    pub fn stores(&self) -> Vec<Arc<Store>> {
+        let mut all: Vec<Arc<Store>> = self.stores.values().cloned().collect();
+        all.extend(self.custom().stores.values().cloned());
+        all
+    }
+
     /// Whether a PUT of a missing object of this resource creates it.
     pub fn allow_create_on_update(&self, info: &ResourceInfo) -> bool {
         self.strategy.allow_create_on_update(info)

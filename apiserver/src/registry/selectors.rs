@@ -37,6 +37,10 @@ pub struct WatchParams {
     pub send_initial_events: bool,
     /// `timeoutSeconds`.
     pub timeout_seconds: Option<u64>,
+    /// Set by a caller that encodes events the same way for every watcher (the key names the
+    /// encoding): events another such watcher already encoded arrive as
+    /// `StoreEvent::Encoded`.
+    pub memo_key: Option<String>,
 }
 
 /// Parses a boolean query value the way Go's `strconv.ParseBool` does.

@@ -27,6 +27,11 @@ pub struct WriteOptions {
     pub dry_run: bool,
 }
 
+/// A hook a write runs on the prepared object (defaults applied, server-owned fields set)
+/// before it is validated: it gets the current object (`None` on create) and the new one.
+/// Field ownership (`metadata.managedFields`) is kept this way.
+pub type Track<'a> = &'a (dyn Fn(Option<&Value>, &mut Value) + Send + Sync);
+
 /// Options of a delete (`metav1.DeleteOptions`).
 #[derive(Debug, Clone, Default)]
 pub struct DeleteOptions {
@@ -61,7 +66,13 @@ pub enum StoreEvent {
         kind: &'static str,
         /// The object (resourceVersion set to the event's revision).
         object: Value,
+        /// Where the encoded event may be shared with the other watchers of the same storage
+        /// event (`None` for events synthesized for this watcher alone).
+        memo: Option<crate::storage::Memo>,
     },
+    /// An event already encoded (by another watcher) under the watch's
+    /// [`WatchParams::memo_key`], to be sent as is.
+    Encoded(bytes::Bytes),
     /// `BOOKMARK` at a revision; `initial_events_end` marks the end of `sendInitialEvents`.
     Bookmark {
         /// The revision reached.
@@ -335,8 +346,19 @@ impl Store {
     pub async fn create(
         &self,
         namespace: &str,
+        obj: Value,
+        options: &WriteOptions,
+    ) -> Result<Value, StatusError> {
+        self.create_tracked(namespace, obj, options, None).await
+    }
+
+    /// [`Store::create`] running `track` on the prepared object before validation.
+    pub async fn create_tracked(
+        &self,
+        namespace: &str,
         mut obj: Value,
         options: &WriteOptions,
+        track: Option<Track<'_>>,
     ) -> Result<Value, StatusError> {
         if !obj.resource_version().is_empty() {
             return Err(StatusError::new_internal_error(
@@ -358,6 +380,9 @@ impl Store {
         }
         let generate = obj.name().is_empty() && !obj.meta_str("generateName").is_empty();
         self.strategy.prepare_for_create(&self.info, &mut obj);
+        if let Some(track) = track {
+            track(None, &mut obj);
+        }
         let mut attempts = 0;
         loop {
             attempts += 1;
@@ -418,6 +443,23 @@ impl Store {
         create_on_update: bool,
         options: &WriteOptions,
     ) -> Result<(Value, bool), StatusError> {
+        self.update_tracked(namespace, name, subresource, update, create_on_update, options, None)
+            .await
+    }
+
+    /// [`Store::update`] running `track` on the prepared object before validation (also when
+    /// the update creates the object).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn update_tracked(
+        &self,
+        namespace: &str,
+        name: &str,
+        subresource: Option<&str>,
+        update: &(dyn Fn(Option<&Value>) -> Result<Value, StatusError> + Send + Sync),
+        create_on_update: bool,
+        options: &WriteOptions,
+        track: Option<Track<'_>>,
+    ) -> Result<(Value, bool), StatusError> {
         let key = self.key(namespace, name);
         for _ in 0..MAX_RETRIES {
             let current = self.storage.get(&key).await.map_err(|e| self.err(e, name))?;
@@ -427,7 +469,10 @@ impl Store {
                 }
                 let mut obj = update(None)?;
                 obj.set_meta_str("resourceVersion", "");
-                return self.create(namespace, obj, options).await.map(|o| (o, true));
+                return self
+                    .create_tracked(namespace, obj, options, track)
+                    .await
+                    .map(|o| (o, true));
             };
             let old = self.decode_kv(&current)?;
             let mut new = update(Some(&old))?;
@@ -456,7 +501,7 @@ impl Store {
                     ),
                 ));
             }
-            self.before_update(namespace, subresource, &mut new, &old)?;
+            self.before_update(namespace, subresource, &mut new, &old, track)?;
             drop_empty_metadata(&mut new);
             if strip_rv(&new) == strip_rv(&old) {
                 return Ok((old, false));
@@ -504,7 +549,19 @@ impl Store {
         update: &(dyn Fn(Option<&Value>) -> Result<Value, StatusError> + Send + Sync),
         options: &WriteOptions,
     ) -> Result<(Value, bool), StatusError> {
-        let key = self.key("", name);
+        self.update_unchecked_in("", name, update, options).await
+    }
+
+    /// [`Store::update_unchecked`] for an object in `namespace` (for server-owned transitions
+    /// such as binding a pod to a node).
+    pub async fn update_unchecked_in(
+        &self,
+        namespace: &str,
+        name: &str,
+        update: &(dyn Fn(Option<&Value>) -> Result<Value, StatusError> + Send + Sync),
+        options: &WriteOptions,
+    ) -> Result<(Value, bool), StatusError> {
+        let key = self.key(namespace, name);
         for _ in 0..MAX_RETRIES {
             let Some(current) = self.storage.get(&key).await.map_err(|e| self.err(e, name))? else {
                 return Err(StatusError::new_not_found(&self.group_resource(), name));
@@ -535,12 +592,21 @@ impl Store {
         subresource: Option<&str>,
         new: &mut Value,
         old: &Value,
+        track: Option<Track<'_>>,
     ) -> Result<(), StatusError> {
         if subresource == Some("status") {
-            // A status write changes the status and nothing else.
+            // A status write changes the status and nothing else (and the ownership of its
+            // fields, when the write brings new managedFields).
             let status = new.get("status").cloned();
             let rv = new.resource_version().to_string();
+            let managed = new
+                .pointer("/metadata/managedFields")
+                .filter(|m| m.as_array().is_some_and(|a| !a.is_empty()))
+                .cloned();
             *new = old.clone();
+            if let Some(managed) = managed {
+                new.meta_mut().insert("managedFields".into(), managed);
+            }
             match status {
                 Some(s) => {
                     if let Some(o) = new.as_object_mut() {
@@ -602,6 +668,9 @@ impl Store {
                 let g = old.meta().and_then(|m| m.get("generation")).and_then(Value::as_i64);
                 new.meta_mut().insert("generation".into(), json!(g.unwrap_or(0) + 1));
             }
+        }
+        if let Some(track) = track {
+            track(Some(old), new);
         }
         let errs = if subresource == Some("status") {
             self.strategy.validate_status_update(&self.info, new, old)
@@ -738,8 +807,11 @@ impl Store {
             Some(n) => (self.key(namespace.unwrap_or(""), n), false),
             None => (self.list_key(namespace), true),
         };
-        let (tx, rx) = mpsc::channel(256);
+        // Small: the watch cache holds the backlog as shared events; decoded copies per watcher
+        // would multiply memory by the number of watchers.
+        let (tx, rx) = mpsc::channel(8);
         let gr = self.group_resource();
+        let memo_key = params.memo_key.clone();
         let store_prefix = self.prefix.clone();
         let decode = move |value: &[u8], rev: u64| -> Option<Value> {
             let mut obj: Value = serde_json::from_slice(value).ok()?;
@@ -775,7 +847,9 @@ impl Store {
                             }
                             vec![StoreEvent::Bookmark { revision, initial_events_end: true }]
                         }
-                        CacheEvent::Event(ev) => translate(&ev, &predicate, &decode, &gr),
+                        CacheEvent::Event(ev) => {
+                            translate(&ev, &predicate, &decode, &gr, memo_key.as_deref())
+                        }
                     };
                     for e in out {
                         let end = matches!(e, StoreEvent::Error(_));
@@ -796,7 +870,7 @@ impl Store {
         };
         tokio::spawn(async move {
             while let Some(ev) = watch.recv().await {
-                for e in translate(&ev, &predicate, &decode, &gr) {
+                for e in translate(&ev, &predicate, &decode, &gr, memo_key.as_deref()) {
                     let end = matches!(e, StoreEvent::Error(_));
                     if tx.send(e).await.is_err() || end {
                         return;
@@ -826,38 +900,48 @@ fn translate(
     predicate: &Predicate,
     decode: &impl Fn(&[u8], u64) -> Option<Value>,
     gr: &GroupResource,
+    memo_key: Option<&str>,
 ) -> Vec<StoreEvent> {
-    let object = |kind: &'static str, value: &[u8], rev: u64| {
-        decode(value, rev).map(|object| StoreEvent::Object { kind, object })
+    // Another watcher already encoded this event the way this one wants it.
+    if let (Some(key), true) = (memo_key, predicate.is_everything())
+        && let WatchEvent::Added(e) | WatchEvent::Modified(e) | WatchEvent::Deleted(e) = ev
+        && let Some(line) = e.memo.get(key)
+    {
+        return vec![StoreEvent::Encoded(line)];
+    }
+    let natural = |kind: &'static str, object: Value, e: &crate::storage::Event| {
+        StoreEvent::Object { kind, object, memo: Some(e.memo.clone()) }
     };
     match ev {
         WatchEvent::Added(e) => match decode(&e.value, e.revision) {
-            Some(obj) if predicate.matches(&obj) => {
-                vec![StoreEvent::Object { kind: "ADDED", object: obj }]
-            }
+            Some(obj) if predicate.matches(&obj) => vec![natural("ADDED", obj, e)],
             _ => vec![],
         },
         WatchEvent::Modified(e) => {
             let Some(new) = decode(&e.value, e.revision) else { return vec![] };
             if predicate.is_everything() {
-                return vec![StoreEvent::Object { kind: "MODIFIED", object: new }];
+                return vec![natural("MODIFIED", new, e)];
             }
             let old_matches = e
                 .prev_value
                 .as_deref()
                 .and_then(|p| decode(p, e.revision))
                 .is_some_and(|o| predicate.matches(&o));
+            // The synthetic ADDED and DELETED of an object entering or leaving the selection
+            // differ per watcher, so they are not shared.
             match (old_matches, predicate.matches(&new)) {
-                (true, true) => vec![StoreEvent::Object { kind: "MODIFIED", object: new }],
-                (false, true) => vec![StoreEvent::Object { kind: "ADDED", object: new }],
-                (true, false) => vec![StoreEvent::Object { kind: "DELETED", object: new }],
+                (true, true) => vec![natural("MODIFIED", new, e)],
+                (false, true) => {
+                    vec![StoreEvent::Object { kind: "ADDED", object: new, memo: None }]
+                }
+                (true, false) => {
+                    vec![StoreEvent::Object { kind: "DELETED", object: new, memo: None }]
+                }
                 (false, false) => vec![],
             }
         }
         WatchEvent::Deleted(e) => match decode(&e.value, e.revision) {
-            Some(obj) if predicate.matches(&obj) => {
-                object("DELETED", &e.value, e.revision).into_iter().collect()
-            }
+            Some(obj) if predicate.matches(&obj) => vec![natural("DELETED", obj, e)],
             _ => vec![],
         },
         WatchEvent::Bookmark { revision } => {
@@ -926,11 +1010,18 @@ fn drop_empty_metadata(obj: &mut Value) {
     }
 }
 
+/// The object as compared to decide whether a write changes anything: without its
+/// resourceVersion and without the times of its managedFields entries (a write that only
+/// bumps those times is not written, as upstream ignores them).
 fn strip_rv(v: &Value) -> Value {
     let mut v = v.clone();
     if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut) {
         m.remove("resourceVersion");
-        m.remove("managedFields");
+        if let Some(Value::Array(entries)) = m.get_mut("managedFields") {
+            for e in entries.iter_mut().filter_map(Value::as_object_mut) {
+                e.remove("time");
+            }
+        }
     }
     v
 }

@@ -137,7 +137,9 @@ pub async fn serve(
                     }))
                 }
             });
-            let builder = Builder::new(TokioExecutor::new());
+            let mut builder = Builder::new(TokioExecutor::new());
+            // Upstream's --http2-max-streams-per-connection default.
+            builder.http2().max_concurrent_streams(1000);
             let conn = builder.serve_connection_with_upgrades(TokioIo::new(tls), service);
             let _ = watcher.watch(conn.into_owned()).await;
         });

@@ -700,6 +700,7 @@ fn event_for(change: &Change) -> WatchEvent {
         prev_value: change.prev.clone(),
         create_revision: change.create_revision,
         revision: change.revision,
+        memo: Default::default(),
     };
     if change.value.is_none() {
         WatchEvent::Deleted(event)
@@ -1076,6 +1077,7 @@ impl Storage for Embedded {
                                 prev_value: None,
                                 create_revision: l.create_revision,
                                 revision: l.mod_revision,
+                                memo: Default::default(),
                             })
                         })
                         .collect();

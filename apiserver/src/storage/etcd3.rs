@@ -515,6 +515,7 @@ impl Etcd3 {
                     prev_value: None,
                     create_revision: kv.create_revision,
                     revision: kv.mod_revision,
+                    memo: Default::default(),
                 }));
             }
             header_revision(resp.header())? + 1
@@ -688,6 +689,7 @@ impl Pump {
                         prev_value,
                         create_revision: store.to_trait_rev(kv.create_revision()),
                         revision,
+                        memo: Default::default(),
                     };
                     if kv.create_revision() == kv.mod_revision() {
                         WatchEvent::Added(super::Event { prev_value: None, ..event })
@@ -703,6 +705,7 @@ impl Pump {
                         .map(|p| store.to_trait_rev(p.create_revision()))
                         .unwrap_or(0),
                     revision,
+                    memo: Default::default(),
                 }),
             };
             out.push(event);

@@ -87,6 +87,48 @@ pub struct Event {
     pub create_revision: u64,
     /// The revision of this change.
     pub revision: u64,
+    /// Shared by every clone of this event: lets the layer above encode it once for all the
+    /// watchers it fans out to.
+    pub memo: Memo,
+}
+
+/// A write-once slot shared by all clones of an [`Event`], holding the bytes a layer above
+/// derived from it under a key naming the encoding. It is not part of the event's identity:
+/// events compare equal whatever their memos hold.
+#[derive(Clone, Default)]
+pub struct Memo(std::sync::Arc<std::sync::OnceLock<(String, bytes::Bytes)>>);
+
+impl Memo {
+    /// The bytes stored under `key`, computing and storing them first when the slot is empty.
+    /// A slot already holding another key's bytes is left alone and `make` runs uncached.
+    pub fn get_or_make(&self, key: &str, make: impl FnOnce() -> bytes::Bytes) -> bytes::Bytes {
+        if let Some((k, v)) = self.0.get() {
+            return if k == key { v.clone() } else { make() };
+        }
+        let v = make();
+        // Two watchers may race to fill it; either's bytes are the same.
+        let _ = self.0.set((key.to_string(), v.clone()));
+        v
+    }
+
+    /// The bytes stored under `key`, if that is what the slot holds.
+    pub fn get(&self, key: &str) -> Option<bytes::Bytes> {
+        self.0.get().filter(|(k, _)| k == key).map(|(_, v)| v.clone())
+    }
+}
+
+impl PartialEq for Memo {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Memo {}
+
+impl std::fmt::Debug for Memo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Memo")
+    }
 }
 
 /// What a watch delivers, in revision order.
@@ -287,4 +329,29 @@ pub fn validate_key(key: &str) -> Result<(), StorageError> {
 /// The prefix a recursive operation ranges over: the key with a trailing `/`.
 pub(crate) fn recursive_prefix(key: &str) -> String {
     if key.ends_with('/') { key.to_string() } else { format!("{key}/") }
+}
+
+#[cfg(test)]
+mod memo_tests {
+    use super::Memo;
+
+    #[test]
+    fn memo_is_shared_by_clones_and_keyed() {
+        let memo = Memo::default();
+        let clone = memo.clone();
+        let mut calls = 0;
+        let a = memo.get_or_make("json:v1", || {
+            calls += 1;
+            bytes::Bytes::from_static(b"a")
+        });
+        let b = clone.get_or_make("json:v1", || {
+            calls += 1;
+            bytes::Bytes::from_static(b"b")
+        });
+        assert_eq!((a.as_ref(), b.as_ref(), calls), (b"a".as_ref(), b"a".as_ref(), 1));
+        assert_eq!(clone.get("json:v1").as_deref(), Some(b"a".as_ref()));
+        // Another encoding is computed, not cached over the first.
+        let c = clone.get_or_make("json:v2", || bytes::Bytes::from_static(b"c"));
+        assert_eq!((c.as_ref(), clone.get("json:v2")), (b"c".as_ref(), None));
+    }
 }

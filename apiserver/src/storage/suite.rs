@@ -829,6 +829,7 @@ pub async fn run_random_ops(s: &Store, seed: u64, ops: usize) -> Model {
                     prev_value: None,
                     create_revision: r,
                     revision: r,
+                    memo: Default::default(),
                 }))
             }
             (1..=3, Some((_, _, m))) => {
@@ -858,6 +859,7 @@ pub async fn run_random_ops(s: &Store, seed: u64, ops: usize) -> Model {
                             prev_value: Some(old),
                             create_revision: c,
                             revision: r,
+                            memo: Default::default(),
                         }))
                     }
                     Err(e) => {
@@ -880,6 +882,7 @@ pub async fn run_random_ops(s: &Store, seed: u64, ops: usize) -> Model {
                     prev_value: Some(old),
                     create_revision: c,
                     revision: kv.mod_revision,
+                    memo: Default::default(),
                 }))
             }
         };

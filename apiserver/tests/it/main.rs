@@ -14,6 +14,7 @@ use http::{Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use serde_json::{Value, json};
 
+mod apply;
 mod crd;
 mod rest;
 mod watch;

@@ -445,3 +445,34 @@ async fn test_namespace_termination() {
     assert_eq!(r.code, 200, "{:?}", r.body);
     assert_eq!(s.get("/api/v1/namespaces/doomed").await.code, 404);
 }
+
+/// `/metrics` counts requests with upstream's names and labels, and reports stored objects.
+#[tokio::test]
+async fn test_metrics() {
+    let s = Server::new().await;
+    s.post(CM, &configmap("m", json!({}))).await;
+    s.get(&format!("{CM}/m")).await;
+    s.get(&format!("{CM}/missing")).await;
+    let r = s.get("/metrics").await;
+    assert_eq!(r.code, 200);
+    let text = String::from_utf8_lossy(&r.raw).into_owned();
+    let has = |line_part: &[&str]| {
+        text.lines().any(|l| {
+            l.starts_with("apiserver_request_total{") && line_part.iter().all(|p| l.contains(p))
+        })
+    };
+    assert!(
+        has(&["verb=\"POST\"", "resource=\"configmaps\"", "scope=\"namespace\"", "code=\"201\""]),
+        "{text}"
+    );
+    assert!(has(&["verb=\"GET\"", "scope=\"resource\"", "code=\"200\""]), "{text}");
+    assert!(has(&["verb=\"GET\"", "code=\"404\""]), "{text}");
+    assert!(text.contains("apiserver_request_duration_seconds_bucket{"), "{text}");
+    // The bootstrap namespaces are stored.
+    let namespaces = text
+        .lines()
+        .find(|l| l.starts_with("apiserver_storage_objects{resource=\"namespaces\"}"))
+        .unwrap_or_default();
+    let n: u64 = namespaces.rsplit(' ').next().unwrap_or("0").parse().unwrap_or(0);
+    assert!(n >= 4, "{namespaces}");
+}

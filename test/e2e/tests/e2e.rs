@@ -35,8 +35,7 @@ const CASES: &[Case] = &[
 
 /// Cases for features kube-apiserver does not have yet, with what is missing. They still run;
 /// see `run_suite`.
-const PENDING: &[(&str, &str)] =
-    &[("apply/server-side-conflict", "server-side apply has no managedFields, so no conflicts")];
+const PENDING: &[(&str, &str)] = &[];
 
 #[test]
 fn embedded() {

@@ -59,7 +59,7 @@ impl Default for CacherOptions {
     fn default() -> Self {
         CacherOptions {
             history_capacity: 1024,
-            watcher_buffer: 100,
+            watcher_buffer: 1000,
             bookmark_interval: Duration::from_secs(1),
             ready_timeout: Duration::from_secs(3),
             freshness_timeout: Duration::from_secs(3),

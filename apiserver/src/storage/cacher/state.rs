@@ -219,6 +219,7 @@ impl State {
                             prev_value: None,
                             create_revision: kv.create_revision,
                             revision: kv.mod_revision,
+                            memo: Default::default(),
                         }))
                     })
                     .collect();

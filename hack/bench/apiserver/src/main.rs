@@ -549,6 +549,8 @@ struct Watched {
     creates: Duration,
     /// Events received over all watchers.
     delivered: u64,
+    /// Watches the server ended early that were resumed from their last resourceVersion.
+    reopened: u64,
 }
 
 /// `watchers` watches on an empty namespace, then `events` creates into it.
@@ -565,36 +567,62 @@ async fn watch_pods(
     let list: serde_json::Value = serde_json::from_slice(&list)?;
     let rv =
         list["metadata"]["resourceVersion"].as_str().context("list without resourceVersion")?;
-    let path = format!("/api/v1/namespaces/{WATCH_NAMESPACE}/pods?watch=true&resourceVersion={rv}");
+    let rv = rv.to_string();
     let wapi = Api::connect(addr, watchers.div_ceil(STREAMS_PER_CONN)).await?;
     let delivered = Arc::new(AtomicU64::new(0));
+    let reopened = Arc::new(AtomicU64::new(0));
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(watchers.max(1));
     let mut tasks = Vec::new();
     for i in 0..watchers {
-        let (wapi, path, ready, delivered) =
-            (wapi.clone(), path.clone(), ready_tx.clone(), Arc::clone(&delivered));
+        let (wapi, ready, delivered, reopened) =
+            (wapi.clone(), ready_tx.clone(), Arc::clone(&delivered), Arc::clone(&reopened));
+        let mut rv = rv.clone();
         tasks.push(tokio::spawn(async move {
-            let resp = wapi.send(i / STREAMS_PER_CONN, Method::GET, &path, None).await?;
-            if resp.status() != StatusCode::OK {
-                bail!("watch: {}", resp.status());
-            }
-            let _ = ready.send(()).await;
-            drop(ready);
-            let mut body = resp.into_body();
+            let mut ready = Some(ready);
             let mut seen = 0u64;
-            while seen < events {
-                match body.frame().await {
-                    Some(frame) => {
-                        if let Some(data) = frame?.data_ref() {
-                            let lines = data.iter().filter(|b| **b == b'\n').count() as u64;
-                            seen += lines;
-                            delivered.fetch_add(lines, Ordering::Relaxed);
-                        }
-                    }
-                    None => bail!("watch ended after {seen} events"),
+            // A watcher the server ends (it fell behind, or the watch timed out) resumes from
+            // the last resourceVersion it saw, as a reflector does; the reopenings are counted.
+            loop {
+                let path = format!(
+                    "/api/v1/namespaces/{WATCH_NAMESPACE}/pods?watch=true&resourceVersion={rv}"
+                );
+                let resp = wapi.send(i / STREAMS_PER_CONN, Method::GET, &path, None).await?;
+                if resp.status() != StatusCode::OK {
+                    bail!("watch: {}", resp.status());
                 }
+                if let Some(ready) = ready.take() {
+                    let _ = ready.send(()).await;
+                }
+                let mut body = resp.into_body();
+                let mut line = Vec::new();
+                while seen < events {
+                    let Some(frame) = body.frame().await else { break };
+                    let Some(data) = frame?.into_data().ok() else { continue };
+                    for chunk in data.split_inclusive(|b| *b == b'\n') {
+                        line.extend_from_slice(chunk);
+                        if line.last() != Some(&b'\n') {
+                            continue;
+                        }
+                        let event: serde_json::Value = serde_json::from_slice(&line)?;
+                        line.clear();
+                        if event["type"] == "ERROR" {
+                            if event["object"]["code"] == 410 {
+                                bail!("watch resumed too late: {rv} is out of the window");
+                            }
+                            continue;
+                        }
+                        if let Some(v) = event["object"]["metadata"]["resourceVersion"].as_str() {
+                            rv = v.to_string();
+                        }
+                        seen += 1;
+                        delivered.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                if seen >= events {
+                    return Ok(Instant::now());
+                }
+                reopened.fetch_add(1, Ordering::Relaxed);
             }
-            Ok(Instant::now())
         }));
     }
     drop(ready_tx);
@@ -620,7 +648,8 @@ async fn watch_pods(
         Err(_) => None,
     };
     let delivered = delivered.load(Ordering::Relaxed);
-    Ok(Watched { watchers, events, all_delivered, creates, delivered })
+    let reopened = reopened.load(Ordering::Relaxed);
+    Ok(Watched { watchers, events, all_delivered, creates, delivered, reopened })
 }
 
 /// Raw etcd puts of `size`-byte values from `clients` tasks for `secs` seconds: the ceiling an
@@ -787,16 +816,19 @@ fn report(f: &Figures, config: &Config) {
     ]);
     let w = &f.watched;
     let watch_cell = match w.all_delivered {
+        _ if w.watchers == 0 => "skipped (--watchers 0)".to_string(),
         Some(d) => format!(
-            "{}, {:.0} events/s delivered",
+            "{}, {:.0} events/s delivered, {} watches resumed",
             fmt_dur(d),
-            w.delivered as f64 / d.as_secs_f64()
+            w.delivered as f64 / d.as_secs_f64(),
+            w.reopened
         ),
         None => format!(
-            "not done in {} s: {} of {} events",
+            "not done in {} s: {} of {} events, {} watches resumed",
             WATCH_LIMIT.as_secs(),
             w.delivered,
-            w.watchers as u64 * w.events
+            w.watchers as u64 * w.events,
+            w.reopened
         ),
     };
     rows.push([
