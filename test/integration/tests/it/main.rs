@@ -12,6 +12,8 @@ use client::rest::{Client, Config};
 
 mod discovery;
 mod dynamic;
+mod leaderelection;
+mod record;
 mod rest;
 
 /// The token `admin` authenticates with.
