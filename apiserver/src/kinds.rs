@@ -8,17 +8,6 @@ use std::sync::OnceLock;
 use apimachinery::codec::{CodecError, Format, StrictDecodingError};
 use apimachinery::patch::PatchSchema;
 use k8s_openapi::Resource;
-use k8s_openapi::api::{
-    admissionregistration::v1 as admissionregistration, apps::v1 as apps,
-    authentication::v1 as authentication, authorization::v1 as authorization,
-    autoscaling::v1 as autoscaling_v1, autoscaling::v2 as autoscaling_v2, batch::v1 as batch,
-    certificates::v1 as certificates, coordination::v1 as coordination, core::v1 as core,
-    discovery::v1 as discovery, events::v1 as events, flowcontrol::v1 as flowcontrol,
-    networking::v1 as networking, node::v1 as node, policy::v1 as policy, rbac::v1 as rbac,
-    resource::v1 as resource, scheduling::v1 as scheduling, storage::v1 as storage,
-};
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1 as apiextensions;
-use k8s_openapi::kube_aggregator::pkg::apis::apiregistration::v1 as apiregistration;
 use serde_json::Value;
 
 /// What the server can do with one built-in kind through its type.
@@ -56,6 +45,87 @@ where
     }
 }
 
+/// Expands `$callback!(<args> T, T, ...)` with every built-in kind that has typed operations and
+/// an OpenAPI definition: the served resources and the kinds their subresources carry. The one
+/// list of them; the typed-operations table here and the OpenAPI definitions both expand it.
+macro_rules! for_each_builtin_kind {
+    ($callback:ident!($($args:tt)*)) => {
+        $callback!(
+            $($args)*
+            ::k8s_openapi::api::core::v1::Binding,
+            ::k8s_openapi::api::core::v1::ComponentStatus,
+            ::k8s_openapi::api::core::v1::ConfigMap,
+            ::k8s_openapi::api::core::v1::Endpoints,
+            ::k8s_openapi::api::core::v1::Event,
+            ::k8s_openapi::api::core::v1::LimitRange,
+            ::k8s_openapi::api::core::v1::Namespace,
+            ::k8s_openapi::api::core::v1::Node,
+            ::k8s_openapi::api::core::v1::PersistentVolumeClaim,
+            ::k8s_openapi::api::core::v1::PersistentVolume,
+            ::k8s_openapi::api::core::v1::Pod,
+            ::k8s_openapi::api::core::v1::PodTemplate,
+            ::k8s_openapi::api::core::v1::ReplicationController,
+            ::k8s_openapi::api::core::v1::ResourceQuota,
+            ::k8s_openapi::api::core::v1::Secret,
+            ::k8s_openapi::api::core::v1::ServiceAccount,
+            ::k8s_openapi::api::core::v1::Service,
+            ::k8s_openapi::kube_aggregator::pkg::apis::apiregistration::v1::APIService,
+            ::k8s_openapi::api::apps::v1::ControllerRevision,
+            ::k8s_openapi::api::apps::v1::DaemonSet,
+            ::k8s_openapi::api::apps::v1::Deployment,
+            ::k8s_openapi::api::apps::v1::ReplicaSet,
+            ::k8s_openapi::api::apps::v1::StatefulSet,
+            ::k8s_openapi::api::events::v1::Event,
+            ::k8s_openapi::api::authentication::v1::SelfSubjectReview,
+            ::k8s_openapi::api::authentication::v1::TokenReview,
+            ::k8s_openapi::api::authentication::v1::TokenRequest,
+            ::k8s_openapi::api::authorization::v1::LocalSubjectAccessReview,
+            ::k8s_openapi::api::authorization::v1::SelfSubjectAccessReview,
+            ::k8s_openapi::api::authorization::v1::SelfSubjectRulesReview,
+            ::k8s_openapi::api::authorization::v1::SubjectAccessReview,
+            ::k8s_openapi::api::autoscaling::v1::HorizontalPodAutoscaler,
+            ::k8s_openapi::api::autoscaling::v1::Scale,
+            ::k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler,
+            ::k8s_openapi::api::batch::v1::CronJob,
+            ::k8s_openapi::api::batch::v1::Job,
+            ::k8s_openapi::api::certificates::v1::CertificateSigningRequest,
+            ::k8s_openapi::api::networking::v1::IngressClass,
+            ::k8s_openapi::api::networking::v1::Ingress,
+            ::k8s_openapi::api::networking::v1::IPAddress,
+            ::k8s_openapi::api::networking::v1::NetworkPolicy,
+            ::k8s_openapi::api::networking::v1::ServiceCIDR,
+            ::k8s_openapi::api::policy::v1::Eviction,
+            ::k8s_openapi::api::policy::v1::PodDisruptionBudget,
+            ::k8s_openapi::api::rbac::v1::ClusterRoleBinding,
+            ::k8s_openapi::api::rbac::v1::ClusterRole,
+            ::k8s_openapi::api::rbac::v1::RoleBinding,
+            ::k8s_openapi::api::rbac::v1::Role,
+            ::k8s_openapi::api::storage::v1::CSIDriver,
+            ::k8s_openapi::api::storage::v1::CSINode,
+            ::k8s_openapi::api::storage::v1::CSIStorageCapacity,
+            ::k8s_openapi::api::storage::v1::StorageClass,
+            ::k8s_openapi::api::storage::v1::VolumeAttachment,
+            ::k8s_openapi::api::storage::v1::VolumeAttributesClass,
+            ::k8s_openapi::api::admissionregistration::v1::MutatingWebhookConfiguration,
+            ::k8s_openapi::api::admissionregistration::v1::ValidatingAdmissionPolicy,
+            ::k8s_openapi::api::admissionregistration::v1::ValidatingAdmissionPolicyBinding,
+            ::k8s_openapi::api::admissionregistration::v1::ValidatingWebhookConfiguration,
+            ::k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
+            ::k8s_openapi::api::scheduling::v1::PriorityClass,
+            ::k8s_openapi::api::coordination::v1::Lease,
+            ::k8s_openapi::api::node::v1::RuntimeClass,
+            ::k8s_openapi::api::discovery::v1::EndpointSlice,
+            ::k8s_openapi::api::resource::v1::DeviceClass,
+            ::k8s_openapi::api::resource::v1::ResourceClaim,
+            ::k8s_openapi::api::resource::v1::ResourceClaimTemplate,
+            ::k8s_openapi::api::resource::v1::ResourceSlice,
+            ::k8s_openapi::api::flowcontrol::v1::FlowSchema,
+            ::k8s_openapi::api::flowcontrol::v1::PriorityLevelConfiguration,
+        )
+    };
+}
+pub(crate) use for_each_builtin_kind;
+
 macro_rules! kinds {
     ($($ty:ty),* $(,)?) => {
         vec![$(((<$ty as Resource>::GROUP, <$ty as Resource>::VERSION, <$ty as Resource>::KIND), ops::<$ty>())),*]
@@ -65,81 +135,7 @@ macro_rules! kinds {
 fn table() -> &'static HashMap<(&'static str, &'static str, &'static str), KindOps> {
     static TABLE: OnceLock<HashMap<(&'static str, &'static str, &'static str), KindOps>> =
         OnceLock::new();
-    TABLE.get_or_init(|| {
-        kinds![
-            core::Binding,
-            core::ComponentStatus,
-            core::ConfigMap,
-            core::Endpoints,
-            core::Event,
-            core::LimitRange,
-            core::Namespace,
-            core::Node,
-            core::PersistentVolumeClaim,
-            core::PersistentVolume,
-            core::Pod,
-            core::PodTemplate,
-            core::ReplicationController,
-            core::ResourceQuota,
-            core::Secret,
-            core::ServiceAccount,
-            core::Service,
-            apiregistration::APIService,
-            apps::ControllerRevision,
-            apps::DaemonSet,
-            apps::Deployment,
-            apps::ReplicaSet,
-            apps::StatefulSet,
-            events::Event,
-            authentication::SelfSubjectReview,
-            authentication::TokenReview,
-            authentication::TokenRequest,
-            authorization::LocalSubjectAccessReview,
-            authorization::SelfSubjectAccessReview,
-            authorization::SelfSubjectRulesReview,
-            authorization::SubjectAccessReview,
-            autoscaling_v2::HorizontalPodAutoscaler,
-            autoscaling_v1::HorizontalPodAutoscaler,
-            autoscaling_v1::Scale,
-            batch::CronJob,
-            batch::Job,
-            certificates::CertificateSigningRequest,
-            networking::IngressClass,
-            networking::Ingress,
-            networking::IPAddress,
-            networking::NetworkPolicy,
-            networking::ServiceCIDR,
-            policy::PodDisruptionBudget,
-            policy::Eviction,
-            rbac::ClusterRoleBinding,
-            rbac::ClusterRole,
-            rbac::RoleBinding,
-            rbac::Role,
-            storage::CSIDriver,
-            storage::CSINode,
-            storage::CSIStorageCapacity,
-            storage::StorageClass,
-            storage::VolumeAttachment,
-            storage::VolumeAttributesClass,
-            admissionregistration::MutatingWebhookConfiguration,
-            admissionregistration::ValidatingAdmissionPolicy,
-            admissionregistration::ValidatingAdmissionPolicyBinding,
-            admissionregistration::ValidatingWebhookConfiguration,
-            apiextensions::CustomResourceDefinition,
-            scheduling::PriorityClass,
-            coordination::Lease,
-            node::RuntimeClass,
-            discovery::EndpointSlice,
-            resource::DeviceClass,
-            resource::ResourceClaim,
-            resource::ResourceClaimTemplate,
-            resource::ResourceSlice,
-            flowcontrol::FlowSchema,
-            flowcontrol::PriorityLevelConfiguration,
-        ]
-        .into_iter()
-        .collect()
-    })
+    TABLE.get_or_init(|| for_each_builtin_kind!(kinds!()).into_iter().collect())
 }
 
 /// The operations of a built-in kind, or `None` (custom resources).

@@ -204,19 +204,13 @@ pub fn request_labels(
     apply: bool,
     dry_run: bool,
 ) -> RequestLabels {
-    let verb = if !info.is_resource_request {
-        method.to_ascii_uppercase()
-    } else {
-        match info.verb.as_str() {
-            "list" => "LIST".to_string(),
-            "watch" => "WATCH".to_string(),
-            "patch" if apply => "APPLY".to_string(),
-            "get" | "create" | "update" | "patch" | "delete" | "deletecollection" => {
-                // Upstream reports the HTTP method for these (a deletecollection is a DELETE).
-                method.to_ascii_uppercase()
-            }
-            _ => method.to_ascii_uppercase(),
-        }
+    // Upstream reports the HTTP method, except LIST and WATCH for collections and APPLY for
+    // apply patches (a deletecollection is a DELETE).
+    let verb = match info.verb.as_str() {
+        "list" if info.is_resource_request => "LIST".to_string(),
+        "watch" if info.is_resource_request => "WATCH".to_string(),
+        "patch" if apply => "APPLY".to_string(),
+        _ => method.to_ascii_uppercase(),
     };
     let scope = if !info.is_resource_request {
         String::new()

@@ -176,7 +176,7 @@ pub(super) async fn binding(
                 }
             }
         }
-        let now = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let now = crate::registry::now_rfc3339();
         let scheduled = json!({"type": "PodScheduled", "status": "True", "lastProbeTime": null, "lastTransitionTime": now});
         let conditions = next["status"]["conditions"].as_array().cloned().unwrap_or_default();
         let mut conditions: Vec<Value> =

@@ -76,9 +76,10 @@ pub(super) async fn serve(
     let timeout = params.timeout_seconds.map(Duration::from_secs).unwrap_or_else(default_timeout);
     let (tx, rx) = mpsc::channel::<Bytes>(8);
     let mut shutdown = server.shutdown.clone();
-    let dry_run = false;
-    let labels = crate::metrics::request_labels(&ctx.info, ctx.method.as_str(), false, dry_run);
-    let in_flight = server.metrics.long_running(labels);
+    let labels = crate::metrics::request_labels(&ctx.info, ctx.method.as_str(), false, false);
+    let metrics = Arc::clone(&server.metrics);
+    let in_flight = metrics.long_running(labels.clone());
+    let started = std::time::Instant::now();
     let sent = server.metrics.watch_events(&info.group, &info.resource);
     let info = info.clone();
     let out = out.clone();
@@ -166,6 +167,8 @@ pub(super) async fn serve(
             }
             sent.inc();
         }
+        // Upstream counts a watch in the request metrics when it ends.
+        metrics.observe(&labels, StatusCode::OK.as_u16(), started.elapsed());
     });
     let mut r = Response::new(ChannelBody { rx }.boxed());
     *r.status_mut() = StatusCode::OK;

@@ -8,18 +8,7 @@ use std::sync::OnceLock;
 
 use apimachinery::patch::{LookupPatchMeta, PatchSchema};
 use k8s_openapi::Resource;
-use k8s_openapi::api::{
-    admissionregistration::v1 as admissionregistration, apps::v1 as apps,
-    authentication::v1 as authentication, authorization::v1 as authorization,
-    autoscaling::v1 as autoscaling_v1, autoscaling::v2 as autoscaling_v2, batch::v1 as batch,
-    certificates::v1 as certificates, coordination::v1 as coordination, core::v1 as core,
-    discovery::v1 as discovery, events::v1 as events, flowcontrol::v1 as flowcontrol,
-    networking::v1 as networking, node::v1 as node, policy::v1 as policy, rbac::v1 as rbac,
-    resource::v1 as resource, scheduling::v1 as scheduling, storage::v1 as storage,
-};
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1 as apiextensions;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1 as meta;
-use k8s_openapi::kube_aggregator::pkg::apis::apiregistration::v1 as apiregistration;
 use schemars::{JsonSchema, SchemaGenerator};
 use serde_json::{Map, Value, json};
 
@@ -59,78 +48,7 @@ macro_rules! kinds {
 
 /// Every kind with a definition: the served resources and the kinds their subresources carry.
 fn builtin_kinds(generator: &mut SchemaGenerator) -> Vec<KindDef> {
-    kinds!(
-        generator,
-        core::Binding,
-        core::ComponentStatus,
-        core::ConfigMap,
-        core::Endpoints,
-        core::Event,
-        core::LimitRange,
-        core::Namespace,
-        core::Node,
-        core::PersistentVolumeClaim,
-        core::PersistentVolume,
-        core::Pod,
-        core::PodTemplate,
-        core::ReplicationController,
-        core::ResourceQuota,
-        core::Secret,
-        core::ServiceAccount,
-        core::Service,
-        apiregistration::APIService,
-        apps::ControllerRevision,
-        apps::DaemonSet,
-        apps::Deployment,
-        apps::ReplicaSet,
-        apps::StatefulSet,
-        events::Event,
-        authentication::SelfSubjectReview,
-        authentication::TokenReview,
-        authentication::TokenRequest,
-        authorization::LocalSubjectAccessReview,
-        authorization::SelfSubjectAccessReview,
-        authorization::SelfSubjectRulesReview,
-        authorization::SubjectAccessReview,
-        autoscaling_v1::HorizontalPodAutoscaler,
-        autoscaling_v1::Scale,
-        autoscaling_v2::HorizontalPodAutoscaler,
-        batch::CronJob,
-        batch::Job,
-        certificates::CertificateSigningRequest,
-        networking::IngressClass,
-        networking::Ingress,
-        networking::IPAddress,
-        networking::NetworkPolicy,
-        networking::ServiceCIDR,
-        policy::Eviction,
-        policy::PodDisruptionBudget,
-        rbac::ClusterRoleBinding,
-        rbac::ClusterRole,
-        rbac::RoleBinding,
-        rbac::Role,
-        storage::CSIDriver,
-        storage::CSINode,
-        storage::CSIStorageCapacity,
-        storage::StorageClass,
-        storage::VolumeAttachment,
-        storage::VolumeAttributesClass,
-        admissionregistration::MutatingWebhookConfiguration,
-        admissionregistration::ValidatingAdmissionPolicy,
-        admissionregistration::ValidatingAdmissionPolicyBinding,
-        admissionregistration::ValidatingWebhookConfiguration,
-        apiextensions::CustomResourceDefinition,
-        scheduling::PriorityClass,
-        coordination::Lease,
-        node::RuntimeClass,
-        discovery::EndpointSlice,
-        resource::DeviceClass,
-        resource::ResourceClaim,
-        resource::ResourceClaimTemplate,
-        resource::ResourceSlice,
-        flowcontrol::FlowSchema,
-        flowcontrol::PriorityLevelConfiguration,
-    )
+    crate::kinds::for_each_builtin_kind!(kinds!(generator,))
 }
 
 /// The definitions of the built-in API, in neutral form, and the kinds among them.

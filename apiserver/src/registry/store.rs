@@ -812,13 +812,11 @@ impl Store {
         let (tx, rx) = mpsc::channel(8);
         let gr = self.group_resource();
         let memo_key = params.memo_key.clone();
-        let store_prefix = self.prefix.clone();
         let decode = move |value: &[u8], rev: u64| -> Option<Value> {
             let mut obj: Value = serde_json::from_slice(value).ok()?;
             obj.set_meta_str("resourceVersion", &rev.to_string());
             Some(obj)
         };
-        let _ = store_prefix;
         if let Some(cacher) = &self.cacher {
             let options = WatchOptions {
                 from_revision: from,

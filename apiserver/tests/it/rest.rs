@@ -453,6 +453,8 @@ async fn test_metrics() {
     s.post(CM, &configmap("m", json!({}))).await;
     s.get(&format!("{CM}/m")).await;
     s.get(&format!("{CM}/missing")).await;
+    // A watch counts once it has ended.
+    s.get(&format!("{CM}?watch=true&timeoutSeconds=1")).await;
     let r = s.get("/metrics").await;
     assert_eq!(r.code, 200);
     let text = String::from_utf8_lossy(&r.raw).into_owned();
@@ -467,6 +469,8 @@ async fn test_metrics() {
     );
     assert!(has(&["verb=\"GET\"", "scope=\"resource\"", "code=\"200\""]), "{text}");
     assert!(has(&["verb=\"GET\"", "code=\"404\""]), "{text}");
+    assert!(has(&["verb=\"WATCH\"", "scope=\"namespace\"", "code=\"200\""]), "{text}");
+    assert!(text.contains("apiserver_longrunning_requests{"), "{text}");
     assert!(text.contains("apiserver_request_duration_seconds_bucket{"), "{text}");
     // The bootstrap namespaces are stored.
     let namespaces = text

@@ -80,7 +80,14 @@ fn roots(config: &ResolvedConfig) -> Result<RootCertStore, Error> {
 /// Accepts any server certificate (`insecure-skip-tls-verify`), still checking that the
 /// handshake is signed by the key the certificate carries.
 #[derive(Debug)]
-struct SkipVerify(Arc<CryptoProvider>);
+pub struct SkipVerify(Arc<CryptoProvider>);
+
+impl SkipVerify {
+    /// A verifier checking handshake signatures with `provider`'s algorithms.
+    pub fn new(provider: Arc<CryptoProvider>) -> Self {
+        SkipVerify(provider)
+    }
+}
 
 impl ServerCertVerifier for SkipVerify {
     fn verify_server_cert(
