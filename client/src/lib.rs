@@ -7,6 +7,8 @@ pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod discovery;
+#[cfg(test)]
+mod interleavings;
 pub mod leaderelection;
 pub mod record;
 pub mod rest;

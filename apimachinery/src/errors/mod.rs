@@ -237,6 +237,17 @@ impl StatusError {
         self.status
     }
 
+    /// Appends a cause to the error's details (as upstream handlers do on `ErrStatus.Details`).
+    pub fn with_cause(mut self, cause_type: &str, message: &str, field: &str) -> Self {
+        let details = self.status.details.get_or_insert_with(StatusDetails::default);
+        details.causes.get_or_insert_with(Vec::new).push(StatusCause {
+            reason: non_empty(cause_type),
+            message: non_empty(message),
+            field: non_empty(field),
+        });
+        self
+    }
+
     /// The human-readable message (`Error()`).
     pub fn message(&self) -> &str {
         self.status.message.as_deref().unwrap_or("")

@@ -2,6 +2,7 @@
 //! handler, and encodes every answer (objects, lists, tables, `Status` errors) as upstream does.
 
 pub mod discovery;
+mod eviction;
 pub mod request_info;
 mod resource;
 mod response;

@@ -283,7 +283,10 @@ async fn serve_inner(
                 .await;
         }
         ("eviction", "create") => {
-            return super::subresources::eviction(ctx, &store, &namespace, &ri.name, &write).await;
+            return super::eviction::eviction(
+                server, ctx, &store, &namespace, &ri.name, body, &write,
+            )
+            .await;
         }
         _ => {}
     }
@@ -446,7 +449,7 @@ async fn list(
 }
 
 /// The format of a request body from its `Content-Type`.
-fn body_format(ctx: &Ctx) -> Result<BodyFormat, StatusError> {
+pub(super) fn body_format(ctx: &Ctx) -> Result<BodyFormat, StatusError> {
     let mut supported = vec![
         SerializerInfo::new(CONTENT_TYPE_JSON, false),
         SerializerInfo::new(CONTENT_TYPE_YAML, false),

@@ -1,5 +1,5 @@
 //! Subresources and resources served without storage of their own: `scale`, `pods/binding`
-//! (and `bindings`), `pods/eviction`, namespace `finalize` and deletion, and the review APIs
+//! (and `bindings`), namespace `finalize` and deletion, and the review APIs
 //! answered from the request (access reviews under AlwaysAllow, token and self reviews).
 
 use std::sync::Arc;
@@ -186,20 +186,6 @@ pub(super) async fn binding(
         Ok(next)
     };
     store.update_unchecked_in(namespace, &pod_name, &update, write).await?;
-    Ok(encode(&out, StatusCode::CREATED, &success(201)))
-}
-
-/// `POST pods/<name>/eviction`: deletes the pod (disruption budgets are not checked yet).
-pub(super) async fn eviction(
-    ctx: &Ctx,
-    store: &Arc<Store>,
-    namespace: &str,
-    name: &str,
-    write: &WriteOptions,
-) -> Result<Response<Body>, StatusError> {
-    let out = Output { protobuf: false, ..negotiate_output(ctx, true)? };
-    let options = DeleteOptions { dry_run: write.dry_run, ..Default::default() };
-    store.delete(namespace, name, &options).await?;
     Ok(encode(&out, StatusCode::CREATED, &success(201)))
 }
 

@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 mod apply;
 mod crd;
+mod eviction;
 mod rest;
 mod watch;
 

@@ -21,6 +21,8 @@ mod thread_safe_store;
 #[cfg(test)]
 mod delta_fifo_tests;
 #[cfg(test)]
+mod delta_fifo_interleavings;
+#[cfg(test)]
 mod tests;
 
 pub use backoff::{Backoff, BackoffManager};

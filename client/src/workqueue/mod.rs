@@ -44,6 +44,8 @@ mod rate_limiting;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod interleavings_tests;
 
 pub use delaying::DelayingQueue;
 pub use metrics::{

@@ -276,6 +276,8 @@ async fn pods_patch_status_and_evict() -> anyhow::Result<()> {
         None => {}
         Some(p) => assert!(p.metadata.deletion_timestamp.is_some()),
     }
+    let eviction: Eviction =
+        serde_json::from_value(json!({"metadata": {"name": "nope", "namespace": "default"}}))?;
     let missing = pods.create_eviction("nope", &eviction).await.expect_err("no such pod");
     assert!(missing.is_not_found(), "{missing}");
     cluster.stop().await;
