@@ -1,8 +1,11 @@
 //! Kubeconfig handling in the manner of client-go's clientcmd: the file types, the loading and
-//! merging rules, kubectl's override flags, and the in-cluster configuration.
+//! merging rules, kubectl's override flags, validation (exec plugins, `proxy-url`), and the
+//! in-cluster configuration. Exec credential plugins and proxies are carried out by
+//! [`crate::rest`]'s transport.
 
 mod in_cluster;
 mod loader;
+mod proxy;
 mod resolve;
 mod types;
 
@@ -13,6 +16,8 @@ pub use in_cluster::{
     InClusterEnv, SERVICE_ACCOUNT_CA_PATH, SERVICE_ACCOUNT_TOKEN_PATH, in_cluster_config,
 };
 pub use loader::{FileSystem, LoadingRules, MemoryFs, OsFs, decode, split_kubeconfig_env};
+pub use proxy::ProxyUrl;
+pub(crate) use proxy::{default_port, join_host_port, split_host_port};
 pub use resolve::{ConfigOverrides, ResolvedConfig, confirm_usable, namespace, resolve};
 pub use types::{AuthInfo, AuthProviderConfig, Cluster, Config, Context, ExecConfig, ExecEnvVar};
 

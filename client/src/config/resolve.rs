@@ -2,6 +2,7 @@
 //! following client-go's `DirectClientConfig`.
 
 use super::loader::FileSystem;
+use super::proxy::ProxyUrl;
 use super::types::{AuthInfo, Cluster, Config, Context, ExecConfig};
 use super::{ConfigError, EMPTY_CONFIG_MESSAGE};
 
@@ -128,6 +129,15 @@ fn validate_cluster(name: &str, c: &Cluster, fs: &dyn FileSystem, errs: &mut Vec
             errs.push(format!("no server found for cluster {name:?}"));
         }
     }
+    if !c.proxy_url.is_empty()
+        && let Err(e) = ProxyUrl::parse_kubeconfig(&c.proxy_url)
+    {
+        errs.push(format!(
+            "invalid 'proxy-url' {} for cluster {}: {e}",
+            apimachinery::gofmt::quote(&c.proxy_url),
+            apimachinery::gofmt::quote(name)
+        ));
+    }
     if !c.certificate_authority_data.is_empty() && !c.certificate_authority.is_empty() {
         errs.push(format!("certificate-authority-data and certificate-authority are both specified for {name}. certificate-authority-data will override."));
     }
@@ -197,8 +207,14 @@ fn validate_auth(name: &str, a: &AuthInfo, fs: &dyn FileSystem, errs: &mut Vec<S
             ));
         }
         match exec.interactive_mode.as_str() {
-            "" | "Never" | "IfAvailable" | "Always" => {}
-            other => errs.push(format!("invalid interactiveMode for {name}: {other:?}")),
+            "" => errs.push(format!(
+                "interactiveMode must be specified for {name} to use exec authentication plugin"
+            )),
+            "Never" | "IfAvailable" | "Always" => {}
+            other => errs.push(format!(
+                "invalid interactiveMode for {name}: {}",
+                apimachinery::gofmt::quote(other)
+            )),
         }
     }
     if methods.len() > 1 {
@@ -313,10 +329,61 @@ pub fn resolve(
         insecure: cluster.insecure_skip_tls_verify,
         tls_server_name: non_empty(&cluster.tls_server_name),
         proxy_url: non_empty(&cluster.proxy_url),
-        exec: auth.exec.clone(),
+        exec: auth.exec.as_ref().map(|e| exec_provider(e, &cluster)),
         impersonate: non_empty(&auth.impersonate),
         disable_compression: cluster.disable_compression,
     })
+}
+
+/// The extension name a cluster's exec plugin settings are stored under.
+const CLUSTER_EXTENSION_KEY: &str = "client.authentication.k8s.io/exec";
+
+/// The exec plugin settings a client uses (clientcmd's `getUserIdentificationPartialConfig`):
+/// the install hint cleaned of terminal escapes and the cluster's plugin extension attached.
+fn exec_provider(exec: &ExecConfig, cluster: &Cluster) -> ExecConfig {
+    let mut exec = exec.clone();
+    exec.install_hint = clean_ansi_escape_codes(&exec.install_hint);
+    exec.config = cluster_extension(cluster, CLUSTER_EXTENSION_KEY);
+    exec
+}
+
+/// The value of a named entry in a cluster's `extensions` list.
+fn cluster_extension(cluster: &Cluster, name: &str) -> Option<serde_json::Value> {
+    cluster.extensions.as_ref()?.as_array()?.iter().find_map(|e| {
+        (e.get("name")?.as_str()? == name).then(|| e.get("extension").cloned()).flatten()
+    })
+}
+
+/// Replaces every character outside the printable categories and the whitespace controls
+/// (tab through carriage return) with its `U+XXXX` form, so an install hint cannot drive the
+/// terminal (clientcmd's `cleanANSIEscapeCodes`).
+pub(crate) fn clean_ansi_escape_codes(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if is_unprintable(c) {
+            out.push_str(&format!("U+{:04X}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Control (Cc other than tab..CR), format (Cf), surrogate and private-use (Co) characters.
+fn is_unprintable(c: char) -> bool {
+    let u = u32::from(c);
+    if ('\t'..='\r').contains(&c) {
+        return false;
+    }
+    c.is_control()
+        || matches!(
+            u,
+            0xAD | 0x600..=0x605 | 0x61C | 0x6DD | 0x70F | 0x890..=0x891 | 0x8E2 | 0x180E
+                | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F
+                | 0xFEFF | 0xFFF9..=0xFFFB | 0x110BD | 0x110CD | 0x13430..=0x1343F
+                | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F
+                | 0xE000..=0xF8FF | 0xF0000..=0xFFFFD | 0x100000..=0x10FFFD
+        )
 }
 
 /// The namespace kubectl uses: the flag, else the context's, else `default`.

@@ -531,17 +531,23 @@ fn test_validate_auth_info() {
             "unable to read client-key /nope.key for u due to open /nope.key: no such file or directory",
         ],
     );
-    check("{exec: {apiVersion: v1, command: x}}", &[]);
+    check("{exec: {apiVersion: v1, command: x, interactiveMode: Never}}", &[]);
+    // v1 plugins must choose a mode; the older versions default to IfAvailable on load.
     check(
-        "{exec: {apiVersion: v1}}",
+        "{exec: {apiVersion: client.authentication.k8s.io/v1, command: x}}",
+        &["interactiveMode must be specified for u to use exec authentication plugin"],
+    );
+    check("{exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: x}}", &[]);
+    check(
+        "{exec: {apiVersion: v1, interactiveMode: Always}}",
         &["command must be specified for u to use exec authentication plugin"],
     );
     check(
-        "{exec: {command: x}}",
+        "{exec: {command: x, interactiveMode: Never}}",
         &["apiVersion must be specified for u to use exec authentication plugin"],
     );
     check(
-        "{exec: {apiVersion: v1, command: x, env: [{name: '', value: v}]}}",
+        "{exec: {apiVersion: v1, command: x, interactiveMode: IfAvailable, env: [{name: '', value: v}]}}",
         &["env variable name must be specified for u to use exec authentication plugin"],
     );
     check(
@@ -549,8 +555,15 @@ fn test_validate_auth_info() {
         &["invalid interactiveMode for u: \"Sometimes\""],
     );
     check(
-        "{exec: {apiVersion: v1, command: x}, auth-provider: {name: gcp}}",
+        "{exec: {apiVersion: v1, command: x, interactiveMode: Never}, auth-provider: {name: gcp}}",
         &["authProvider cannot be provided in combination with an exec plugin for u"],
+    );
+    check(
+        "{exec: {apiVersion: v1}}",
+        &[
+            "command must be specified for u to use exec authentication plugin",
+            "interactiveMode must be specified for u to use exec authentication plugin",
+        ],
     );
     check(
         "{as-groups: [g]}",
@@ -586,6 +599,19 @@ fn test_validate_cluster_info() {
         "{server: https://k, certificate-authority: /missing}",
         &[
             "unable to read certificate-authority /missing for k due to open /missing: no such file or directory",
+        ],
+    );
+    check("{server: https://k, proxy-url: 'socks5://p:1080'}", &[]);
+    check(
+        "{server: https://k, proxy-url: 'ftp://p'}",
+        &[
+            "invalid 'proxy-url' \"ftp://p\" for cluster \"k\": unsupported scheme \"ftp\", must be http, https, or socks5",
+        ],
+    );
+    check(
+        "{server: https://k, proxy-url: 'http://p:port'}",
+        &[
+            "invalid 'proxy-url' \"http://p:port\" for cluster \"k\": could not parse: http://p:port",
         ],
     );
     check("{tls-server-name: x}", &["no server found for cluster \"k\""]);
@@ -644,4 +670,43 @@ fn test_in_cluster_config() {
     assert_eq!(r.ca_data.as_deref(), Some(&b"sa-ca"[..]));
     let no_ca = MemoryFs::default().with(SERVICE_ACCOUNT_TOKEN_PATH, "sa-token");
     assert_eq!(in_cluster_config(&env, &no_ca).map(|r| r.ca_data), Ok(None));
+}
+
+/// Mirrors client_config_test.go's exec cases: the cluster's exec extension reaches the plugin
+/// settings, the install hint loses terminal escapes, and v1beta1 defaults to IfAvailable.
+#[test]
+fn test_exec_provider_resolution() {
+    let cfg = config_of(
+        "current-context: c
+contexts:
+- name: c
+  context: {cluster: k, user: u}
+clusters:
+- name: k
+  cluster:
+    server: https://k
+    extensions:
+    - name: client.authentication.k8s.io/exec
+      extension: {audience: snorlax}
+    - name: other
+      extension: {x: 1}
+users:
+- name: u
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: /bin/plugin
+      installHint: \"\\e[31mred\\e[0m\\ttab\\nline\\u200bzw\"
+",
+    );
+    let r = resolve(&cfg, &ConfigOverrides::default(), &MemoryFs::default()).expect("resolves");
+    let exec = r.exec.expect("exec");
+    assert_eq!(exec.interactive_mode, "IfAvailable");
+    assert_eq!(exec.config, Some(serde_json::json!({"audience": "snorlax"})));
+    assert_eq!(exec.install_hint, "U+001B[31mredU+001B[0m\ttab\nlineU+200Bzw");
+    // Without the extension the plugin gets no config.
+    let mut bare = cfg.clone();
+    bare.clusters.get_mut("k").expect("k").extensions = None;
+    let r = resolve(&bare, &ConfigOverrides::default(), &MemoryFs::default()).expect("resolves");
+    assert_eq!(r.exec.and_then(|e| e.config), None);
 }

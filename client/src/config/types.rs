@@ -153,9 +153,36 @@ pub struct ExecConfig {
     /// Pass the cluster's details to the plugin.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub provide_cluster_info: bool,
-    /// `Never`, `IfAvailable` or `Always`.
+    /// `Never`, `IfAvailable` or `Always`; defaulted to `IfAvailable` on load for the
+    /// v1alpha1 and v1beta1 plugin versions, required for v1.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub interactive_mode: String,
+    /// The cluster's `client.authentication.k8s.io/exec` extension, handed to the plugin with
+    /// the cluster's details when `provide_cluster_info` is set; not part of the wire form.
+    #[serde(skip)]
+    pub config: Option<serde_json::Value>,
+    /// Standard input is taken for something else (a manifest read from `-`), so the plugin
+    /// cannot prompt on it; not part of the wire form.
+    #[serde(skip)]
+    pub stdin_unavailable: bool,
+    /// Why standard input is unavailable, added to the `Always` mode's error.
+    #[serde(skip)]
+    pub stdin_unavailable_message: String,
+}
+
+impl ExecConfig {
+    /// clientcmd's defaulting: plugins of the older versions get `IfAvailable` when no mode is
+    /// given; v1 plugins must say what they want.
+    pub(crate) fn set_defaults(&mut self) {
+        if self.interactive_mode.is_empty()
+            && matches!(
+                self.api_version.as_str(),
+                "client.authentication.k8s.io/v1beta1" | "client.authentication.k8s.io/v1alpha1"
+            )
+        {
+            self.interactive_mode = "IfAvailable".to_string();
+        }
+    }
 }
 
 /// One environment variable for an exec plugin.
@@ -237,6 +264,9 @@ impl ConfigV1 {
         into_map(self.clusters, &mut c.clusters, "NamedCluster", "Cluster")?;
         into_map(self.users, &mut c.auth_infos, "NamedAuthInfo", "AuthInfo")?;
         into_map(self.contexts, &mut c.contexts, "NamedContext", "Context")?;
+        for exec in c.auth_infos.values_mut().filter_map(|a| a.exec.as_mut()) {
+            exec.set_defaults();
+        }
         Ok(c)
     }
 }

@@ -20,7 +20,9 @@ use super::config::{Config, default_user_agent};
 use super::error::{BoxError, Error, url_error_op};
 use super::flowcontrol::TokenBucket;
 use super::request::Request;
-use super::transport::{Auth, Connector, tls_config};
+use super::transport::{
+    Auth, Connector, ProxyEnv, Route, UsedCredentials, exec_authenticator, route_for, tls_config,
+};
 use super::watch::EventStream;
 use crate::config::ResolvedConfig;
 
@@ -46,6 +48,8 @@ struct Inner {
     namespace: String,
     http: HyperClient<Connector, Full<Bytes>>,
     auth: Auth,
+    /// Basic credentials for an HTTP proxy that plain-HTTP requests are sent through.
+    proxy_authorization: Option<HeaderValue>,
     impersonate: Option<HeaderValue>,
     user_agent: HeaderValue,
     accept: HeaderValue,
@@ -204,12 +208,15 @@ enum Throttle {
 impl Client {
     /// A client for the server `resolved` names, with `config`'s options.
     pub fn new(resolved: &ResolvedConfig, config: Config) -> Result<Client, Error> {
-        if resolved.exec.is_some() {
-            return Err(Error::Unsupported("exec credential plugins are not supported".into()));
-        }
-        if resolved.proxy_url.is_some() {
-            return Err(Error::Unsupported("proxy-url is not supported".into()));
-        }
+        Self::with_proxy_env(resolved, config, &ProxyEnv::from_process())
+    }
+
+    /// [`Client::new`] with the proxy variables taken from `env` instead of the process.
+    pub(crate) fn with_proxy_env(
+        resolved: &ResolvedConfig,
+        config: Config,
+        env: &ProxyEnv,
+    ) -> Result<Client, Error> {
         if resolved.server.is_empty() {
             return Err(Error::Config(
                 "host must be a URL or a host:port pair: the server is empty".into(),
@@ -235,8 +242,42 @@ impl Client {
             })?
             .to_string();
         let base_path = uri.path().trim_end_matches('/').to_string();
-        let tls = if scheme == "https" { Some(tls_config(resolved)?) } else { None };
-        let connector = Connector::new(tls, resolved.tls_server_name.as_deref())?;
+        let exec = exec_authenticator(resolved)?;
+        let tls = if scheme == "https" { Some(tls_config(resolved, exec.as_ref())?) } else { None };
+        let host = uri.host().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
+        let route = route_for(resolved.proxy_url.as_deref(), env, &scheme, host, uri.port_u16())
+            .map_err(|e| {
+                Error::Config(format!(
+                    "invalid 'proxy-url' {}: {e}",
+                    apimachinery::gofmt::quote(resolved.proxy_url.as_deref().unwrap_or(""))
+                ))
+            })?;
+        let (proxy_tls, proxy_authorization) = match &route {
+            Route::Proxy(p) => {
+                let tls = if p.scheme == "https" {
+                    Some(tls_config(resolved, exec.as_ref())?)
+                } else {
+                    None
+                };
+                let plain_http_proxy = scheme == "http" && !p.scheme.starts_with("socks5");
+                let auth = p
+                    .basic_auth()
+                    .filter(|_| plain_http_proxy)
+                    .map(|a| {
+                        HeaderValue::from_str(&a).map(|mut v| {
+                            v.set_sensitive(true);
+                            v
+                        })
+                    })
+                    .transpose()
+                    .map_err(|e| Error::Config(format!("invalid proxy credentials: {e}")))?;
+                (tls, auth)
+            }
+            _ => (None, None),
+        };
+        let tracker = exec.as_ref().map(|a| a.tracker().clone());
+        let connector =
+            Connector::new(tls, resolved.tls_server_name.as_deref(), route, proxy_tls, tracker)?;
         let http = HyperClient::builder(TokioExecutor::new())
             .timer(TokioTimer::new())
             .pool_timer(TokioTimer::new())
@@ -263,7 +304,8 @@ impl Client {
                 base_path,
                 namespace: resolved.namespace.clone(),
                 http,
-                auth: Auth::from_config(resolved, config.token_refresh)?,
+                auth: Auth::from_config(resolved, config.token_refresh, exec)?,
+                proxy_authorization,
                 impersonate,
                 user_agent,
                 accept,
@@ -305,15 +347,33 @@ impl Client {
         }
     }
 
-    async fn build(&self, req: &Request) -> Result<http::Request<Full<Bytes>>, Error> {
+    /// The HTTP request for `req`, with what authenticated it. Credentials a request carries
+    /// itself win over the configured ones, as in client-go.
+    async fn build(
+        &self,
+        req: &Request,
+    ) -> Result<(http::Request<Full<Bytes>>, UsedCredentials), Error> {
         let url = self.url(req);
         let mut b = http::Request::builder().method(req.method.clone()).uri(&url);
         let headers =
             b.headers_mut().ok_or_else(|| Error::Request(format!("invalid URL {url:?}")))?;
         headers.insert(USER_AGENT, self.inner.user_agent.clone());
         headers.insert(ACCEPT, self.inner.accept.clone());
-        if let Some(auth) = self.inner.auth.header().await {
-            headers.insert(AUTHORIZATION, auth);
+        let mut used = UsedCredentials::Static;
+        if !req.headers.contains_key(AUTHORIZATION) {
+            let (auth, from) = self
+                .inner
+                .auth
+                .authorize()
+                .await
+                .map_err(|e| self.transport_error(req, e.into()))?;
+            if let Some(auth) = auth {
+                headers.insert(AUTHORIZATION, auth);
+            }
+            used = from;
+        }
+        if let Some(proxy_auth) = &self.inner.proxy_authorization {
+            headers.insert(HeaderName::from_static("proxy-authorization"), proxy_auth.clone());
         }
         if let Some(user) = &self.inner.impersonate {
             headers.insert(HeaderName::from_static("impersonate-user"), user.clone());
@@ -322,7 +382,9 @@ impl Client {
             headers.insert(k.clone(), v.clone());
         }
         let body = Full::new(req.body.clone().unwrap_or_default());
-        b.body(body).map_err(|e| Error::Request(format!("invalid request to {url:?}: {e}")))
+        let built =
+            b.body(body).map_err(|e| Error::Request(format!("invalid request to {url:?}: {e}")))?;
+        Ok((built, used))
     }
 
     fn transport_error(&self, req: &Request, source: BoxError) -> Error {
@@ -342,9 +404,12 @@ impl Client {
         }
         let mut attempts: u32 = 0;
         loop {
-            let hyper_req = self.build(req).await?;
+            let (hyper_req, used) = self.build(req).await?;
             let (wait, reason) = match self.inner.http.request(hyper_req).await {
                 Ok(resp) => {
+                    if resp.status() == StatusCode::UNAUTHORIZED {
+                        self.inner.auth.unauthorized(&used).await;
+                    }
                     let Some(seconds) = check_wait(resp.status(), resp.headers()) else {
                         return Ok(resp);
                     };

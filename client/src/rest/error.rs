@@ -21,9 +21,6 @@ pub enum Error {
     /// The configuration cannot make a client (bad server URL, unreadable certificates).
     #[error("{0}")]
     Config(String),
-    /// The configuration asks for something this client does not implement.
-    #[error("unsupported client configuration: {0}")]
-    Unsupported(String),
     /// The request could not be built (an empty or invalid name or namespace).
     #[error("{0}")]
     Request(String),

@@ -879,12 +879,12 @@ fn bad_configurations_are_refused() {
             "client certificate and key must be given together",
         ),
         (
-            ResolvedConfig { proxy_url: Some("http://proxy:3128".into()), ..base.clone() },
-            "unsupported client configuration: proxy-url is not supported",
+            ResolvedConfig { proxy_url: Some("ftp://proxy:3128".into()), ..base.clone() },
+            "invalid 'proxy-url' \"ftp://proxy:3128\": unsupported scheme \"ftp\", must be http, https, or socks5",
         ),
         (
             ResolvedConfig { exec: Some(Default::default()), ..base.clone() },
-            "unsupported client configuration: exec credential plugins are not supported",
+            "exec plugin: invalid apiVersion \"\"",
         ),
         (ResolvedConfig { server: String::new(), ..base.clone() }, "host must be a URL"),
         (ResolvedConfig { server: "ftp://x".into(), ..base }, "unsupported URL scheme"),

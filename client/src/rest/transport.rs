@@ -1,12 +1,20 @@
 //! The connection layer: rustls client configuration from a resolved kubeconfig (CA bundle,
 //! system roots, client certificate, `insecure-skip-tls-verify`, `tls-server-name`, ALPN
-//! `h2`/`http/1.1`), the connector hyper's pooled client dials through, and the credentials
-//! added to each request (bearer token re-read from its file, basic auth).
+//! `h2`/`http/1.1`), the connector hyper's pooled client dials through (directly or through an
+//! HTTP, HTTPS or SOCKS5 proxy, see [`proxy`]), and the credentials added to each request
+//! (bearer token re-read from its file, basic auth, an exec plugin's token or certificate, see
+//! [`exec`]).
 
+mod exec;
+mod proxy;
+#[cfg(test)]
+pub(crate) mod testutil;
+
+use std::collections::HashMap;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -19,13 +27,16 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 use tokio_rustls::TlsConnector;
-use tokio_rustls::client::TlsStream;
 
 use super::error::{BoxError, Error};
-use crate::config::ResolvedConfig;
+use crate::config::{ResolvedConfig, join_host_port};
+
+pub(crate) use exec::{Authenticator, Credentials};
+pub(crate) use proxy::{ProxyEnv, Route, route_for};
 
 /// Where Debian, Fedora, Alpine and friends keep the system CA bundle; used when the
 /// kubeconfig names no CA, as Go falls back to the system roots.
@@ -134,8 +145,28 @@ impl ServerCertVerifier for SkipVerify {
     }
 }
 
-/// The rustls configuration a resolved kubeconfig asks for.
-pub(crate) fn tls_config(config: &ResolvedConfig) -> Result<rustls::ClientConfig, Error> {
+/// The exec plugin a configuration authenticates with, if any. As in client-go, a configuration
+/// that already carries a token, basic credentials or a client certificate does not run it.
+pub(crate) fn exec_authenticator(
+    config: &ResolvedConfig,
+) -> Result<Option<Arc<Authenticator>>, Error> {
+    let Some(exec) = &config.exec else { return Ok(None) };
+    let has_token = config.token.as_deref().is_some_and(|t| !t.is_empty())
+        || config.token_file.as_deref().is_some_and(|f| !f.is_empty());
+    let has_cert = config.client_cert_data.is_some() && config.client_key_data.is_some();
+    if has_token || config.basic_auth.is_some() || has_cert {
+        return Ok(None);
+    }
+    let cluster = exec.provide_cluster_info.then(|| exec::ExecCluster::from_resolved(config));
+    exec::authenticator(exec, cluster).map(Some).map_err(Error::Config)
+}
+
+/// The rustls configuration a resolved kubeconfig asks for; with an exec plugin, the handshake
+/// presents the plugin's current certificate.
+pub(crate) fn tls_config(
+    config: &ResolvedConfig,
+    exec: Option<&Arc<Authenticator>>,
+) -> Result<rustls::ClientConfig, Error> {
     if config.insecure && config.ca_data.is_some() {
         return Err(Error::Config(
             "specifying a root certificates file with the insecure flag is not allowed".into(),
@@ -159,27 +190,45 @@ pub(crate) fn tls_config(config: &ResolvedConfig) -> Result<rustls::ClientConfig
                 .with_client_auth_cert(certs, key)
                 .map_err(|e| Error::Config(format!("unable to use client certificate: {e}")))?
         }
-        (None, None) => builder.with_no_client_auth(),
+        (None, None) => match exec {
+            Some(a) => {
+                builder.with_client_cert_resolver(Arc::new(exec::ExecCertResolver(a.clone())))
+            }
+            None => builder.with_no_client_auth(),
+        },
         _ => {
             return Err(Error::Config("client certificate and key must be given together".into()));
         }
     };
     tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    // Go's transport keeps no session cache; a resumed session would also carry an exec
+    // plugin's old certificate past its rotation.
+    tls.resumption = rustls::client::Resumption::disabled();
     Ok(tls)
 }
 
-/// Dials TCP and, for `https` URLs, TLS; tells the pool when ALPN chose HTTP/2.
+/// Dials TCP (to the server or its proxy), the proxy's handshake, and for `https` URLs TLS;
+/// tells the pool when ALPN chose HTTP/2 and when requests must name the full URL (a plain
+/// HTTP target behind an HTTP proxy).
 #[derive(Clone)]
 pub(crate) struct Connector {
     http: HttpConnector,
     tls: Option<TlsConnector>,
     server_name: Option<ServerName<'static>>,
+    route: Route,
+    /// TLS to an `https` proxy: the client's settings with HTTP/1.1 only, as Go reuses them.
+    proxy_tls: Option<TlsConnector>,
+    /// Registers connections so an exec plugin's new certificate can close them.
+    tracker: Option<ConnTracker>,
 }
 
 impl Connector {
     pub(crate) fn new(
         tls: Option<rustls::ClientConfig>,
         server_name: Option<&str>,
+        route: Route,
+        proxy_tls: Option<rustls::ClientConfig>,
+        tracker: Option<ConnTracker>,
     ) -> Result<Self, Error> {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
@@ -192,105 +241,154 @@ impl Connector {
                     .map_err(|e| Error::Config(format!("invalid tls-server-name {n:?}: {e}")))
             })
             .transpose()?;
-        Ok(Connector { http, tls: tls.map(|c| TlsConnector::from(Arc::new(c))), server_name })
+        let proxy_tls = proxy_tls.map(|mut c| {
+            c.alpn_protocols = vec![b"http/1.1".to_vec()];
+            TlsConnector::from(Arc::new(c))
+        });
+        Ok(Connector {
+            http,
+            tls: tls.map(|c| TlsConnector::from(Arc::new(c))),
+            server_name,
+            route,
+            proxy_tls,
+            tracker,
+        })
+    }
+
+    fn name_for(&self, host: &str) -> Result<ServerName<'static>, BoxError> {
+        match &self.server_name {
+            Some(n) => Ok(n.clone()),
+            None => Ok(ServerName::try_from(host.to_string())?),
+        }
+    }
+
+    async fn connect(self, uri: Uri) -> Result<Conn, BoxError> {
+        let https = uri.scheme_str() == Some("https");
+        let host = uri.host().ok_or("URL has no host")?;
+        let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
+        let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+        let proxy = match &self.route {
+            Route::Direct => None,
+            Route::Proxy(p) => Some(p.clone()),
+            Route::Refused(why) => return Err(why.clone().into()),
+        };
+        let dial: Uri = match &proxy {
+            None => uri.clone(),
+            Some(p) => format!("http://{}", p.addr()).parse()?,
+        };
+        let mut http = self.http.clone();
+        let tcp = match tower_service::Service::call(&mut http, dial).await {
+            Ok(tcp) => tcp.into_inner(),
+            Err(e) if proxy.is_some() => {
+                return Err(format!("proxyconnect tcp: {}", super::client::error_chain(&e)).into());
+            }
+            Err(e) => return Err(Box::new(e)),
+        };
+        let tracked = self.tracker.as_ref().and_then(|t| t.track(&tcp));
+        let mut io: Box<dyn Io> = Box::new(tcp);
+        let mut proxied = false;
+        if let Some(p) = &proxy {
+            match p.scheme.as_str() {
+                "socks5" | "socks5h" => {
+                    let user =
+                        p.user.as_ref().map(|(u, pw)| (u.as_str(), pw.as_deref().unwrap_or("")));
+                    proxy::socks5_connect(&mut io, &p.addr(), &host, port, user).await?;
+                }
+                scheme => {
+                    if scheme == "https" {
+                        let tls = self
+                            .proxy_tls
+                            .clone()
+                            .ok_or("https proxy requested but TLS is not configured")?;
+                        let name = self.name_for(&p.host)?;
+                        let stream = tls
+                            .connect(name, io)
+                            .await
+                            .map_err(|e| format!("proxyconnect tcp: {e}"))?;
+                        io = Box::new(stream);
+                    }
+                    if https {
+                        let target = join_host_port(&host, &port.to_string());
+                        proxy::http_connect(&mut io, &target, p.basic_auth().as_deref()).await?;
+                    } else {
+                        proxied = true;
+                    }
+                }
+            }
+        }
+        if !https {
+            return Ok(Conn { io: TokioIo::new(io), h2: false, proxied, _tracked: tracked });
+        }
+        let tls = self.tls.clone().ok_or("https requested but TLS is not configured")?;
+        let stream = tls.connect(self.name_for(&host)?, io).await?;
+        let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+        Ok(Conn { io: TokioIo::new(Box::new(stream)), h2, proxied: false, _tracked: tracked })
     }
 }
 
 impl tower_service::Service<Uri> for Connector {
-    type Response = MaybeTls;
+    type Response = Conn;
     type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<MaybeTls, BoxError>> + Send>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Conn, BoxError>> + Send>>;
 
     fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, uri: Uri) -> Self::Future {
-        let mut http = self.http.clone();
-        let this = self.clone();
-        Box::pin(async move {
-            let tcp = tower_service::Service::call(&mut http, uri.clone()).await?;
-            if uri.scheme_str() != Some("https") {
-                return Ok(MaybeTls::Plain(tcp));
-            }
-            let tls = this.tls.ok_or("https requested but TLS is not configured")?;
-            let name = match this.server_name {
-                Some(n) => n,
-                None => {
-                    let host = uri.host().ok_or("URL has no host")?;
-                    let host = host.trim_start_matches('[').trim_end_matches(']');
-                    ServerName::try_from(host.to_string())?
-                }
-            };
-            let stream = tls.connect(name, tcp.into_inner()).await?;
-            Ok(MaybeTls::Tls(Box::new(TokioIo::new(stream))))
-        })
+        Box::pin(self.clone().connect(uri))
     }
 }
 
-/// A dialed connection, plain or TLS.
-pub(crate) enum MaybeTls {
-    Plain(TokioIo<TcpStream>),
-    Tls(Box<TokioIo<TlsStream<TcpStream>>>),
+/// A byte stream a connection runs over: TCP, TLS over it, TLS over TLS to an HTTPS proxy.
+pub(crate) trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
+
+impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
+
+/// A dialed connection.
+pub(crate) struct Conn {
+    io: TokioIo<Box<dyn Io>>,
+    h2: bool,
+    proxied: bool,
+    _tracked: Option<Tracked>,
 }
 
-impl Connection for MaybeTls {
+impl Connection for Conn {
     fn connected(&self) -> Connected {
-        match self {
-            MaybeTls::Plain(s) => s.connected(),
-            MaybeTls::Tls(s) => {
-                let (tcp, session) = s.inner().get_ref();
-                let c = tcp.connected();
-                if session.alpn_protocol() == Some(b"h2") { c.negotiated_h2() } else { c }
-            }
-        }
+        let c = Connected::new().proxy(self.proxied);
+        if self.h2 { c.negotiated_h2() } else { c }
     }
 }
 
-impl hyper::rt::Read for MaybeTls {
+impl hyper::rt::Read for Conn {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: hyper::rt::ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            MaybeTls::Plain(s) => Pin::new(s).poll_read(cx, buf),
-            MaybeTls::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
-        }
+        Pin::new(&mut self.get_mut().io).poll_read(cx, buf)
     }
 }
 
-impl hyper::rt::Write for MaybeTls {
+impl hyper::rt::Write for Conn {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            MaybeTls::Plain(s) => Pin::new(s).poll_write(cx, buf),
-            MaybeTls::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
-        }
+        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            MaybeTls::Plain(s) => Pin::new(s).poll_flush(cx),
-            MaybeTls::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
-        }
+        Pin::new(&mut self.get_mut().io).poll_flush(cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            MaybeTls::Plain(s) => Pin::new(s).poll_shutdown(cx),
-            MaybeTls::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
-        }
+        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
     }
 
     fn is_write_vectored(&self) -> bool {
-        match self {
-            MaybeTls::Plain(s) => s.is_write_vectored(),
-            MaybeTls::Tls(s) => s.is_write_vectored(),
-        }
+        self.io.is_write_vectored()
     }
 
     fn poll_write_vectored(
@@ -298,10 +396,71 @@ impl hyper::rt::Write for MaybeTls {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            MaybeTls::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
-            MaybeTls::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
+        Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs)
+    }
+}
+
+/// The open connections of one exec plugin's clients (client-go's `connrotation`): when the
+/// plugin hands out a new certificate, every connection made with the old one is shut down so
+/// the next request handshakes again.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ConnTracker(Arc<Mutex<TrackerState>>);
+
+#[derive(Debug, Default)]
+struct TrackerState {
+    next: u64,
+    /// A second handle on each socket, to shut it down from here.
+    conns: HashMap<u64, std::net::TcpStream>,
+}
+
+/// Keeps a connection registered while it lives.
+pub(crate) struct Tracked {
+    tracker: ConnTracker,
+    id: u64,
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.tracker.lock().conns.remove(&self.id);
+    }
+}
+
+impl ConnTracker {
+    fn lock(&self) -> std::sync::MutexGuard<'_, TrackerState> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Registers `tcp`; `None` when its handle cannot be duplicated.
+    pub(crate) fn track(&self, tcp: &TcpStream) -> Option<Tracked> {
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsFd;
+            let dup = std::net::TcpStream::from(tcp.as_fd().try_clone_to_owned().ok()?);
+            let mut state = self.lock();
+            state.next += 1;
+            let id = state.next;
+            state.conns.insert(id, dup);
+            Some(Tracked { tracker: self.clone(), id })
         }
+        #[cfg(not(unix))]
+        {
+            let _ = tcp;
+            None
+        }
+    }
+
+    /// Shuts every registered connection down.
+    pub(crate) fn close_all(&self) {
+        let conns = std::mem::take(&mut self.lock().conns);
+        for conn in conns.values() {
+            let _ = conn.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    /// How many connections are registered.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.lock().conns.len()
     }
 }
 
@@ -342,10 +501,28 @@ pub(crate) enum Auth {
     None,
     Bearer(TokenSource),
     Basic(HeaderValue),
+    Exec(Arc<Authenticator>),
+}
+
+/// What authenticated one request, kept to react to the server's answer.
+#[derive(Debug)]
+pub(crate) enum UsedCredentials {
+    Static,
+    Exec(Arc<Credentials>),
+}
+
+fn bearer(token: &str) -> Option<HeaderValue> {
+    let mut v = HeaderValue::from_str(&format!("Bearer {token}")).ok()?;
+    v.set_sensitive(true);
+    Some(v)
 }
 
 impl Auth {
-    pub(crate) fn from_config(config: &ResolvedConfig, refresh: Duration) -> Result<Self, Error> {
+    pub(crate) fn from_config(
+        config: &ResolvedConfig,
+        refresh: Duration,
+        exec: Option<Arc<Authenticator>>,
+    ) -> Result<Self, Error> {
         if config.token.is_some() || config.token_file.is_some() {
             return Ok(Auth::Bearer(TokenSource::new(
                 config.token.clone().filter(|t| !t.is_empty()),
@@ -360,20 +537,36 @@ impl Auth {
                 .map_err(|e| Error::Config(format!("invalid basic auth credentials: {e}")))?;
             return Ok(Auth::Basic(value));
         }
+        if let Some(a) = exec {
+            return Ok(Auth::Exec(a));
+        }
         Ok(Auth::None)
     }
 
-    /// The `Authorization` header value, if any.
-    pub(crate) async fn header(&self) -> Option<HeaderValue> {
+    /// The `Authorization` header value, if any, and what it came from. An exec plugin that
+    /// fails makes the request fail with `getting credentials: ...`, as in client-go.
+    pub(crate) async fn authorize(&self) -> Result<(Option<HeaderValue>, UsedCredentials), String> {
         match self {
-            Auth::None => None,
-            Auth::Basic(v) => Some(v.clone()),
+            Auth::None => Ok((None, UsedCredentials::Static)),
+            Auth::Basic(v) => Ok((Some(v.clone()), UsedCredentials::Static)),
             Auth::Bearer(source) => {
-                let token = source.token().await?;
-                let mut v = HeaderValue::from_str(&format!("Bearer {token}")).ok()?;
-                v.set_sensitive(true);
-                Some(v)
+                Ok((source.token().await.and_then(|t| bearer(&t)), UsedCredentials::Static))
             }
+            Auth::Exec(a) => {
+                let creds =
+                    a.credentials().await.map_err(|e| format!("getting credentials: {e}"))?;
+                let header = if creds.token.is_empty() { None } else { bearer(&creds.token) };
+                Ok((header, UsedCredentials::Exec(creds)))
+            }
+        }
+    }
+
+    /// The server answered 401: an exec plugin runs again, once for the credentials used.
+    pub(crate) async fn unauthorized(&self, used: &UsedCredentials) {
+        if let (Auth::Exec(a), UsedCredentials::Exec(creds)) = (self, used)
+            && let Err(e) = a.refresh_after_unauthorized(creds).await
+        {
+            tracing::error!("refreshing credentials: {e}");
         }
     }
 }
