@@ -16,6 +16,8 @@ pub struct UserInfo {
     pub uid: String,
     /// Groups, including `system:authenticated` or `system:unauthenticated`.
     pub groups: Vec<String>,
+    /// Extra attributes (service account tokens name their pod, node and credential ID).
+    pub extra: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl UserInfo {
@@ -23,8 +25,8 @@ impl UserInfo {
     pub fn anonymous() -> Self {
         UserInfo {
             name: "system:anonymous".into(),
-            uid: String::new(),
             groups: vec!["system:unauthenticated".into()],
+            ..Default::default()
         }
     }
 
@@ -34,6 +36,9 @@ impl UserInfo {
         if !self.uid.is_empty() {
             v["uid"] = json!(self.uid);
         }
+        if !self.extra.is_empty() {
+            v["extra"] = json!(self.extra);
+        }
         v
     }
 
@@ -41,7 +46,7 @@ impl UserInfo {
         if !groups.iter().any(|g| g == "system:authenticated") {
             groups.push("system:authenticated".into());
         }
-        UserInfo { name, uid, groups }
+        UserInfo { name, uid, groups, ..Default::default() }
     }
 }
 
@@ -161,6 +166,34 @@ impl Authenticator {
             }
         }
         Ok(UserInfo::anonymous())
+    }
+}
+
+/// Authenticates a request as the server does: client certificate, then a bearer token from
+/// `--token-auth-file`, then a service account token; a presented but unknown token is 401.
+pub async fn authenticate_request(
+    server: &crate::endpoints::ApiServer,
+    authorization: Option<&str>,
+    client_cert: Option<&[u8]>,
+) -> Result<UserInfo, StatusError> {
+    match server.authn.authenticate(authorization, client_cert) {
+        Err(e) if e.code() == 401 => {
+            let token = authorization.and_then(|a| a.strip_prefix("Bearer ")).unwrap_or("").trim();
+            let audiences = server
+                .service_accounts
+                .as_deref()
+                .map(|i| i.audiences().to_vec())
+                .unwrap_or_default();
+            match crate::serviceaccount::authenticate(server, token, &audiences).await {
+                Some(Ok(a)) => Ok(a.user),
+                Some(Err(reason)) => {
+                    tracing::debug!(%reason, "service account token rejected");
+                    Err(e)
+                }
+                None => Err(e),
+            }
+        }
+        other => other,
     }
 }
 

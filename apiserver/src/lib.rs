@@ -27,6 +27,7 @@ pub mod protobuf;
 pub mod registry;
 pub mod server;
 pub mod service;
+pub mod serviceaccount;
 pub mod storage;
 pub mod strategy;
 
@@ -88,6 +89,18 @@ pub struct Options {
     #[arg(long, default_value = "/registry")]
     pub etcd_prefix: String,
 
+    /// SSL Certificate Authority file used to secure etcd communication.
+    #[arg(long)]
+    pub etcd_cafile: Option<PathBuf>,
+
+    /// SSL certification file used to secure etcd communication.
+    #[arg(long)]
+    pub etcd_certfile: Option<PathBuf>,
+
+    /// SSL key file used to secure etcd communication.
+    #[arg(long)]
+    pub etcd_keyfile: Option<PathBuf>,
+
     /// A CIDR notation IP range from which to assign service cluster IPs.
     #[arg(long, default_value = "10.0.0.0/24")]
     pub service_cluster_ip_range: String,
@@ -108,6 +121,38 @@ pub struct Options {
     /// How long in-flight requests may take to finish after SIGTERM before the server exits.
     #[arg(long, default_value = "60s", value_parser = parse_duration)]
     pub shutdown_timeout: Duration,
+
+    /// Identifier of the service account token issuer, asserted in the "iss" claim of issued
+    /// tokens. May be repeated: the first issues tokens, all are accepted.
+    #[arg(long, default_value = "https://kubernetes.default.svc.cluster.local")]
+    pub service_account_issuer: Vec<String>,
+
+    /// PEM file with the private key (RSA or ECDSA P-256) service account tokens are signed
+    /// with. When unset, a key generated into --cert-dir (sa.key) is used.
+    #[arg(long)]
+    pub service_account_signing_key_file: Option<PathBuf>,
+
+    /// PEM file(s) with RSA or ECDSA public or private keys that service account tokens are
+    /// also verified with (the signing key always is). May be repeated.
+    #[arg(long)]
+    pub service_account_key_file: Vec<PathBuf>,
+
+    /// Audiences the API accepts service account tokens for (default: the issuers).
+    #[arg(long, value_delimiter = ',')]
+    pub api_audiences: Vec<String>,
+
+    /// The longest lifetime a TokenRequest gets (0s: no limit).
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    pub service_account_max_token_expiration: Duration,
+
+    /// Give tokens kubelets request for pods with the 3607 s lifetime a one-year lifetime
+    /// (with a "warnafter" claim), as upstream's transition from legacy tokens does.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub service_account_extend_token_expiration: bool,
+
+    /// Overrides the jwks_uri of /.well-known/openid-configuration.
+    #[arg(long)]
+    pub service_account_jwks_uri: Option<String>,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -117,6 +162,7 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
         "s" | "" => Ok(Duration::from_secs(n)),
         "ms" => Ok(Duration::from_millis(n)),
         "m" => Ok(Duration::from_secs(n * 60)),
+        "h" => Ok(Duration::from_secs(n * 3600)),
         _ => Err(format!("invalid duration {s:?}")),
     }
 }
@@ -196,6 +242,9 @@ pub async fn start(options: Options) -> Result<Running, ComponentError> {
             let config = storage::etcd3::Etcd3Config {
                 endpoints: options.etcd_servers.clone(),
                 prefix: options.etcd_prefix.clone(),
+                ca_file: options.etcd_cafile.clone(),
+                cert_file: options.etcd_certfile.clone(),
+                key_file: options.etcd_keyfile.clone(),
                 ..Default::default()
             };
             let e = storage::etcd3::Etcd3::connect(config)
@@ -245,13 +294,21 @@ pub async fn start(options: Options) -> Result<Running, ComponentError> {
     };
     let (stop, shutdown) = watch::channel(false);
     let server_address = SocketAddr::new(advertise, addr.port()).to_string();
-    let api = Arc::new(endpoints::ApiServer::new(
-        registry,
-        &server_address,
-        services,
-        authn,
-        shutdown.clone(),
-    ));
+    let issuer = serviceaccount::TokenIssuer::load(&serviceaccount::IssuerConfig {
+        signing_key_file: options.service_account_signing_key_file.clone(),
+        generated_key: Some(options.cert_dir.join("sa.key")),
+        key_files: options.service_account_key_file.clone(),
+        issuers: options.service_account_issuer.clone(),
+        api_audiences: options.api_audiences.clone(),
+        max_expiration_seconds: options.service_account_max_token_expiration.as_secs() as i64,
+        extend_expiration: options.service_account_extend_token_expiration,
+        jwks_uri: options.service_account_jwks_uri.clone(),
+    })
+    .map_err(|e| failed(format!("service account token keys: {e}")))?;
+    let mut api =
+        endpoints::ApiServer::new(registry, &server_address, services, authn, shutdown.clone());
+    api.service_accounts = Some(Arc::new(issuer));
+    let api = Arc::new(api);
     let service_ip = api.services.kubernetes_service_ip().to_string();
     bootstrap::run(&api.registry, &service_ip, &advertise.to_string(), addr.port())
         .await

@@ -1,6 +1,9 @@
 //! Per-resource behaviour the generic store delegates to (upstream's `RESTCreateStrategy`,
 //! `RESTUpdateStrategy` and `RESTDeleteStrategy`): defaulting, create/update preparation,
-//! validation, graceful deletion, create-on-update.
+//! validation, graceful deletion, create-on-update, and the conversion of objects on their way
+//! to and from storage. Custom resources have their own strategy
+//! ([`crate::apiextensions::Definition`]); CustomResourceDefinitions themselves are validated
+//! by [`crate::apiextensions::validation`].
 
 use apimachinery::errors::field::ErrorList;
 use apimachinery::runtime::ResourceInfo;
@@ -28,6 +31,18 @@ pub trait Strategy: Send + Sync {
     fn grace_period(&self, info: &ResourceInfo, obj: &Value, requested: Option<i64>) -> i64;
     /// Whether a PUT of a missing object creates it.
     fn allow_create_on_update(&self, info: &ResourceInfo) -> bool;
+    /// Adjusts an object read from storage for the version the store serves (custom
+    /// resources: pruning and defaulting as the stored version's schema says, then the
+    /// served version).
+    fn after_read(&self, _info: &ResourceInfo, _obj: &mut Value) {}
+    /// Adjusts an object about to be written to storage (custom resources: the storage
+    /// version).
+    fn before_write(&self, _info: &ResourceInfo, _obj: &mut Value) {}
+}
+
+fn is_crd(info: &ResourceInfo) -> bool {
+    (info.group.as_str(), info.resource.as_str())
+        == ("apiextensions.k8s.io", "customresourcedefinitions")
 }
 
 /// The strategy of every built-in resource, dispatching on group and resource.
@@ -42,6 +57,10 @@ fn tracks_generation(info: &ResourceInfo) -> bool {
 
 impl Strategy for BuiltinStrategy {
     fn default(&self, info: &ResourceInfo, obj: &mut Value) {
+        if is_crd(info) {
+            crate::apiextensions::validation::default_crd(obj);
+            return;
+        }
         crate::api::default_object(&info.group, &info.kind, obj);
     }
 
@@ -50,23 +69,40 @@ impl Strategy for BuiltinStrategy {
         if tracks_generation(info) {
             obj.meta_mut().insert("generation".into(), json!(1));
         }
+        if is_crd(info) {
+            crate::apiextensions::validation::prepare_crd(obj, None);
+            return;
+        }
         crate::api::prepare_for_create(&info.group, &info.kind, obj);
     }
 
     fn prepare_for_update(&self, info: &ResourceInfo, new: &mut Value, old: &Value) {
         self.default(info, new);
+        if is_crd(info) {
+            crate::apiextensions::validation::prepare_crd(new, Some(old));
+            return;
+        }
         crate::api::prepare_for_update(&info.group, &info.kind, new, old);
     }
 
     fn validate_create(&self, info: &ResourceInfo, obj: &Value) -> ErrorList {
+        if is_crd(info) {
+            return crate::apiextensions::validation::validate_create(obj);
+        }
         crate::api::validate_create(&info.group, &info.resource, obj)
     }
 
     fn validate_update(&self, info: &ResourceInfo, new: &Value, old: &Value) -> ErrorList {
+        if is_crd(info) {
+            return crate::apiextensions::validation::validate_update(new, old);
+        }
         crate::api::validate_update(&info.group, &info.resource, new, old)
     }
 
     fn validate_status_update(&self, info: &ResourceInfo, new: &Value, old: &Value) -> ErrorList {
+        if is_crd(info) {
+            return crate::apiextensions::validation::validate_status_update(new, old);
+        }
         crate::api::validate_status_update(&info.group, &info.resource, new, old)
     }
 

@@ -50,6 +50,8 @@ pub struct ApiServer {
     pub authn: crate::authn::Authenticator,
     /// Request, watch and storage metrics served at `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Issues and checks service account tokens (`None`: the token subresource is not served).
+    pub service_accounts: Option<Arc<crate::serviceaccount::TokenIssuer>>,
 }
 
 impl ApiServer {
@@ -73,6 +75,7 @@ impl ApiServer {
             services,
             authn,
             metrics: Arc::new(crate::metrics::Metrics::new()),
+            service_accounts: None,
         }
     }
 }
@@ -231,6 +234,19 @@ where
         }
         p if p.starts_with("/openapi/") => openapi(server, ctx, p),
         "/metrics" => metrics(server).await,
+        "/.well-known/openid-configuration" => {
+            match server.service_accounts.as_deref().and_then(|i| i.openid_configuration()) {
+                Some(doc) => response::json(StatusCode::OK, &doc),
+                None => not_found_response(path),
+            }
+        }
+        "/openid/v1/jwks" => {
+            match server.service_accounts.as_deref().filter(|i| i.openid_configuration().is_some())
+            {
+                Some(i) => response::json_with_type(&i.jwks(), "application/jwk-set+json"),
+                None => not_found_response(path),
+            }
+        }
         p if p.starts_with("/apis/") || p.starts_with("/api/") => {
             let info = &ctx.info;
             if info.api_prefix == "api" && !info.api_version.is_empty() {

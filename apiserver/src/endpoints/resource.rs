@@ -209,10 +209,62 @@ fn list_meta(page: &crate::registry::ListPage) -> Value {
 
 /// Serves a resource request.
 pub(super) async fn serve(server: &Arc<ApiServer>, ctx: &Ctx, body: Bytes) -> Response<Body> {
-    match serve_inner(server, ctx, body).await {
+    let mut r = match serve_inner(server, ctx, body).await {
         Ok(r) => r,
         Err(e) => status_response(&e),
+    };
+    let ri = &ctx.info;
+    // Every request to a deprecated custom resource version is warned about, first.
+    if let Some(w) = server
+        .registry
+        .custom_resource(&ri.api_group, &ri.api_version, &ri.resource)
+        .and_then(|c| c.deprecation_warning())
+    {
+        let later: Vec<HeaderValue> = r.headers_mut().remove(header::WARNING).into_iter().collect();
+        add_warning(&mut r, &w);
+        for v in later {
+            r.headers_mut().append(header::WARNING, v);
+        }
     }
+    r
+}
+
+/// Adds `Warning` headers for each text.
+fn with_warnings(mut r: Response<Body>, warnings: &[String]) -> Response<Body> {
+    for w in warnings {
+        add_warning(&mut r, w);
+    }
+    r
+}
+
+/// `fieldValidation` of a custom resource's create or update body, and upstream's warnings
+/// about the object's new finalizers: Strict fails, Warn (the default) warns.
+fn custom_body_warnings(
+    custom: &crate::registry::CustomResource,
+    ctx: &Ctx,
+    body: &[u8],
+    obj: &Value,
+) -> Result<Vec<String>, StatusError> {
+    let directive = ctx.param("fieldValidation").unwrap_or("");
+    let duplicates = match body_format(ctx)? {
+        _ if directive == "Ignore" => Vec::new(),
+        BodyFormat::Protobuf => Vec::new(),
+        f => {
+            let format = if f == BodyFormat::Yaml { Format::Yaml } else { Format::Json };
+            match apimachinery::codec::decode_unstructured_strict(body, format) {
+                Ok((_, Some(e))) if directive == "Strict" => e.errors,
+                Ok((_, Some(e))) => e.warnings(),
+                _ => Vec::new(),
+            }
+        }
+    };
+    custom.definition.check_fields(
+        &custom.info.version,
+        obj,
+        duplicates,
+        directive,
+        crate::apiextensions::WriteKind::Body,
+    )
 }
 
 fn not_found() -> StatusError {
@@ -231,7 +283,7 @@ async fn serve_inner(
     let Some(info) = server.registry.resource(&ri.api_group, &ri.api_version, &ri.resource) else {
         return Err(not_found());
     };
-    let Some(store) = server.registry.store(&ri.api_group, &ri.resource) else {
+    let Some(store) = server.registry.store_at(&ri.api_group, &ri.api_version, &ri.resource) else {
         return Err(not_found());
     };
     if ri.parts.len() > 3 {
@@ -281,6 +333,14 @@ async fn serve_inner(
         ("binding", "create") => {
             return super::subresources::binding(ctx, &store, &namespace, &ri.name, body, &write)
                 .await;
+        }
+        ("token", "create") if info.group.is_empty() && info.resource == "serviceaccounts" => {
+            let out = Output { protobuf: false, ..out };
+            let req =
+                if body.is_empty() { Value::Null } else { decode_raw(&body, body_format(ctx)?)? };
+            let token =
+                crate::serviceaccount::create_token(server, &namespace, &ri.name, req).await?;
+            return Ok(encode(&out, StatusCode::CREATED, &token));
         }
         ("eviction", "create") => {
             return super::eviction::eviction(
@@ -700,6 +760,11 @@ async fn create(
 ) -> Result<Response<Body>, StatusError> {
     let manager = field_manager(ctx, "CreateOptions")?;
     let mut obj = decode_body(ctx, info, body, namespace, None)?;
+    let mut warnings = Vec::new();
+    if let Some(c) = server.registry.custom_resource(&info.group, &info.version, &info.resource) {
+        warnings = custom_body_warnings(&c, ctx, body, &obj)?;
+        warnings.extend(crate::apiextensions::finalizer_warnings(&obj, None));
+    }
     check_namespace_lifecycle(server, info, namespace, obj.name()).await?;
     if info.group.is_empty() && info.resource == "services" {
         server.services.allocate(store, &mut obj).await?;
@@ -707,7 +772,7 @@ async fn create(
     let fm = FieldManager::for_resource(server, info, "");
     let track = move |live: Option<&Value>, new: &mut Value| fm.update(live, new, &manager);
     let created = store.create_tracked(namespace, obj, write, Some(&track)).await?;
-    Ok(respond_object(out, info, StatusCode::CREATED, created))
+    Ok(with_warnings(respond_object(out, info, StatusCode::CREATED, created), &warnings))
 }
 
 /// PUT: replaces an object (or its status, or a namespace's finalizers), recording the
@@ -727,8 +792,19 @@ async fn update(
     let ri = &ctx.info;
     let manager = field_manager(ctx, "UpdateOptions")?;
     let obj = decode_body(ctx, info, body, namespace, Some(&ri.name))?;
+    let custom = server.registry.custom_resource(&info.group, &info.version, &info.resource);
+    let mut warnings = match &custom {
+        Some(c) => custom_body_warnings(c, ctx, body, &obj)?,
+        None => Vec::new(),
+    };
+    let finalizer_warnings = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (seen, warn_finalizers) = (finalizer_warnings.clone(), custom.is_some() && sub.is_empty());
     let finalize = sub == "finalize";
     let update = move |current: Option<&Value>| -> Result<Value, StatusError> {
+        if warn_finalizers {
+            *seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+                crate::apiextensions::finalizer_warnings(&obj, current);
+        }
         if finalize {
             // Finalize writes spec.finalizers and nothing else.
             let mut next = current.cloned().unwrap_or_default();
@@ -761,7 +837,10 @@ async fn update(
         )
         .await?;
     let code = if created { StatusCode::CREATED } else { StatusCode::OK };
-    Ok(respond_object(out, info, code, obj))
+    warnings.extend(
+        finalizer_warnings.lock().unwrap_or_else(std::sync::PoisonError::into_inner).drain(..),
+    );
+    Ok(with_warnings(respond_object(out, info, code, obj), &warnings))
 }
 
 async fn patch(
@@ -844,6 +923,14 @@ async fn patch(
     let fm = FieldManager::for_resource(server, info, sub);
     let fm2 = fm.clone();
     let manager2 = manager.clone();
+    // Custom resources: fieldValidation of the patched object, and new finalizers' warnings.
+    let custom = server
+        .registry
+        .custom_resource(&info.group, &info.version, &info.resource)
+        .filter(|_| kind != PatchKind::Apply);
+    let directive = ctx.param("fieldValidation").unwrap_or("").to_string();
+    let warnings = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (seen, main_resource) = (warnings.clone(), sub.is_empty());
     let update = move |current: Option<&Value>| -> Result<Value, StatusError> {
         let patched = match kind {
             PatchKind::Apply => fm2.apply(current, &patch_doc, &manager2, force == Some(true))?,
@@ -869,6 +956,19 @@ async fn patch(
         };
         let mut patched = patched;
         check_type(&mut patched, &info2)?;
+        if let Some(c) = &custom {
+            let mut w = c.definition.check_fields(
+                &c.info.version,
+                &patched,
+                Vec::new(),
+                &directive,
+                crate::apiextensions::WriteKind::Patch,
+            )?;
+            if main_resource {
+                w.extend(crate::apiextensions::finalizer_warnings(&patched, current));
+            }
+            *seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = w;
+        }
         if let Some(ops) = ops {
             patched = (ops.roundtrip)(&patched)
                 .map_err(|e| StatusError::new_bad_request(&format!("json: {e}")))?;
@@ -898,7 +998,9 @@ async fn patch(
         .update_tracked(namespace, &ctx.info.name, subresource, &update, apply, write, Some(&track))
         .await?;
     let code = if created { StatusCode::CREATED } else { StatusCode::OK };
-    Ok(respond_object(out, info, code, obj))
+    let warnings =
+        std::mem::take(&mut *warnings.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+    Ok(with_warnings(respond_object(out, info, code, obj), &warnings))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -35,28 +35,73 @@ fn scale_selector(info: &ResourceInfo, obj: &Value) -> String {
         .unwrap_or_default()
 }
 
-/// The `autoscaling/v1` Scale of an object.
-fn to_scale(info: &ResourceInfo, obj: &Value) -> Value {
+/// The `spec.replicas` a custom resource's scale shows when its replicas field is missing, so
+/// that an update which does not set it can be told apart (upstream's sentinel).
+const UNSET_REPLICAS: i64 = i32::MIN as i64;
+
+/// The `autoscaling/v1` Scale of an object, and whether its spec replicas were found: built-in
+/// kinds keep replicas in `spec.replicas` and `status.replicas`, custom resources where their
+/// definition's scale subresource says.
+fn to_scale(
+    info: &ResourceInfo,
+    obj: &Value,
+    custom: Option<&crate::apiextensions::definition::Scale>,
+) -> Result<(Value, bool), StatusError> {
     let mut metadata = serde_json::Map::new();
     for f in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] {
         if let Some(v) = obj.meta().and_then(|m| m.get(f)) {
             metadata.insert(f.into(), v.clone());
         }
     }
-    let replicas = obj.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1);
-    let status_replicas = obj.pointer("/status/replicas").and_then(Value::as_i64).unwrap_or(0);
-    json!({
+    let (replicas, found, status_replicas, selector) = match custom {
+        None => (
+            obj.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1),
+            true,
+            obj.pointer("/status/replicas").and_then(Value::as_i64).unwrap_or(0),
+            scale_selector(info, obj),
+        ),
+        Some(paths) => {
+            use crate::apiextensions::definition::path_fields;
+            use apimachinery::unstructured::{nested_i64, nested_string};
+            let empty = serde_json::Map::new();
+            let m = obj.as_object().unwrap_or(&empty);
+            let internal = |e: apimachinery::unstructured::AccessorError| {
+                StatusError::new_internal_error(e.to_string())
+            };
+            let spec = nested_i64(m, &path_fields(&paths.spec_replicas_path)).map_err(internal)?;
+            let status = nested_i64(m, &path_fields(&paths.status_replicas_path))
+                .map_err(internal)?
+                .unwrap_or(0);
+            let selector = match &paths.label_selector_path {
+                Some(p) => nested_string(m, &path_fields(p)).map_err(internal)?.unwrap_or_default(),
+                None => String::new(),
+            };
+            (spec.unwrap_or(0), spec.is_some(), status, selector)
+        }
+    };
+    // Scale's fields are int32; spec.replicas and the selector are omitted when empty.
+    let mut spec = serde_json::Map::new();
+    if replicas as i32 != 0 {
+        spec.insert("replicas".into(), json!(replicas as i32));
+    }
+    let mut status = serde_json::Map::new();
+    status.insert("replicas".into(), json!(status_replicas as i32));
+    if !selector.is_empty() {
+        status.insert("selector".into(), json!(selector));
+    }
+    let scale = json!({
         "kind": "Scale",
         "apiVersion": "autoscaling/v1",
         "metadata": metadata,
-        "spec": {"replicas": replicas},
-        "status": {"replicas": status_replicas, "selector": scale_selector(info, obj)},
-    })
+        "spec": spec,
+        "status": status,
+    });
+    Ok((scale, found))
 }
 
 /// `GET|PUT|PATCH .../scale`.
 pub(super) async fn scale(
-    _server: &Arc<ApiServer>,
+    server: &Arc<ApiServer>,
     ctx: &Ctx,
     store: &Arc<Store>,
     info: &ResourceInfo,
@@ -66,15 +111,36 @@ pub(super) async fn scale(
 ) -> Result<Response<Body>, StatusError> {
     let out = Output { protobuf: false, ..negotiate_output(ctx, true)? };
     let name = ctx.info.name.clone();
+    let custom = server
+        .registry
+        .custom_resource(&info.group, &info.version, &info.resource)
+        .and_then(|c| c.definition.scale(&info.version).cloned());
+    let not_found_replicas = |path: &str| {
+        StatusError::new_internal_error(format!(
+            "the spec replicas field {} does not exist",
+            apimachinery::gofmt::quote(path)
+        ))
+    };
     match ctx.info.verb.as_str() {
         "get" => {
             let obj = store.get(namespace, &name).await?;
-            Ok(encode(&out, StatusCode::OK, &to_scale(info, &obj)))
+            let (scale, found) = to_scale(info, &obj, custom.as_ref())?;
+            if let (false, Some(c)) = (found, &custom) {
+                return Err(not_found_replicas(&c.spec_replicas_path));
+            }
+            Ok(encode(&out, StatusCode::OK, &scale))
         }
         "update" | "patch" => {
             let is_patch = ctx.info.verb == "patch";
             let content_type =
                 ctx.header("content-type").split(';').next().unwrap_or("").to_string();
+            if custom.is_some() && content_type == "application/strategic-merge-patch+json" {
+                return Err(StatusError::new_unsupported_media_type(&[
+                    "application/json-patch+json",
+                    "application/merge-patch+json",
+                    "application/apply-patch+yaml",
+                ]));
+            }
             let doc: Value = if is_patch {
                 serde_json::from_slice(&body)
                     .map_err(|e| StatusError::new_bad_request(&e.to_string()))?
@@ -84,11 +150,15 @@ pub(super) async fn scale(
                 decode_raw(&body, format)?
             };
             let info2 = info.clone();
+            let custom2 = custom.clone();
             let update = move |current: Option<&Value>| -> Result<Value, StatusError> {
                 let Some(current) = current else {
                     return Err(StatusError::new_not_found(&info2.group_resource(), ""));
                 };
-                let scale = to_scale(&info2, current);
+                let (mut scale, found) = to_scale(&info2, current, custom2.as_ref())?;
+                if !found {
+                    scale["spec"]["replicas"] = json!(UNSET_REPLICAS);
+                }
                 let new_scale = if is_patch {
                     match content_type.as_str() {
                         "application/json-patch+json" => apply_json_patch(&scale, &doc)
@@ -107,13 +177,36 @@ pub(super) async fn scale(
                 let replicas =
                     new_scale.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(0);
                 let mut next = current.clone();
-                next["spec"]["replicas"] = json!(replicas);
+                match &custom2 {
+                    None => next["spec"]["replicas"] = json!(replicas),
+                    Some(paths) => {
+                        if replicas == UNSET_REPLICAS {
+                            return Err(StatusError::new_bad_request(&format!(
+                                "the spec replicas field {} cannot be empty",
+                                apimachinery::gofmt::quote(&paths.spec_replicas_path)
+                            )));
+                        }
+                        let fields = crate::apiextensions::definition::path_fields(
+                            &paths.spec_replicas_path,
+                        );
+                        if let Some(m) = next.as_object_mut() {
+                            apimachinery::unstructured::set_nested_field(
+                                m,
+                                json!(i64::from(replicas as i32)),
+                                &fields,
+                            )
+                            .map_err(|e| StatusError::new_internal_error(e.to_string()))?;
+                        }
+                    }
+                }
                 let rv = new_scale.resource_version().to_string();
                 next.set_meta_str("resourceVersion", &rv);
                 Ok(next)
             };
             let (obj, _) = store.update(namespace, &name, None, &update, false, write).await?;
-            Ok(encode(&out, StatusCode::OK, &to_scale(info, &obj)))
+            let (scale, _) = to_scale(info, &obj, custom.as_ref())
+                .map_err(|e| StatusError::new_bad_request(&e.to_string()))?;
+            Ok(encode(&out, StatusCode::OK, &scale))
         }
         v => Err(StatusError::new_method_not_supported(&info.group_resource(), v)),
     }
@@ -267,6 +360,9 @@ pub(super) async fn virtual_create(
         ("authentication.k8s.io", r @ ("tokenreviews" | "selfsubjectreviews")) => r,
         _ => return None,
     };
+    // Token reviews may need the stores (service account tokens), so they are checked first.
+    let review =
+        if kind == "tokenreviews" { Some(token_review(server, ctx, &body).await) } else { None };
     let result = (|| -> Result<Response<Body>, StatusError> {
         let out = Output { protobuf: false, ..negotiate_output(ctx, true)? };
         let format = match ctx.header("content-type") {
@@ -295,13 +391,7 @@ pub(super) async fn virtual_create(
                 obj["status"] = json!({"userInfo": user.to_json()});
             }
             "tokenreviews" => {
-                let token = obj.pointer("/spec/token").and_then(Value::as_str).unwrap_or("");
-                obj["status"] = match server.authn.authenticate_token(token) {
-                    Some(u) => {
-                        json!({"authenticated": true, "user": u.to_json(), "audiences": obj.pointer("/spec/audiences").cloned().unwrap_or(json!([]))})
-                    }
-                    None => json!({"user": {}, "error": "invalid bearer token"}),
-                };
+                obj["status"] = review.clone().unwrap_or_default();
             }
             _ => {
                 return Err(StatusError::new_method_not_supported(
@@ -317,4 +407,37 @@ pub(super) async fn virtual_create(
         Ok(encode(&out, StatusCode::CREATED, &with_type(obj, info)))
     })();
     Some(result.unwrap_or_else(|e| super::status_response(&e)))
+}
+
+/// The status of a TokenReview: the token's user and the audiences it is valid for, checked
+/// against the static tokens and then as a service account token.
+async fn token_review(server: &ApiServer, ctx: &Ctx, body: &[u8]) -> Value {
+    let format = match ctx.header("content-type") {
+        ct if ct.contains("protobuf") => BodyFormat::Protobuf,
+        ct if ct.contains("yaml") => BodyFormat::Yaml,
+        _ => BodyFormat::Json,
+    };
+    let obj =
+        if body.is_empty() { json!({}) } else { decode_raw(body, format).unwrap_or_default() };
+    let token = obj.pointer("/spec/token").and_then(Value::as_str).unwrap_or("");
+    let api_audiences: Vec<String> =
+        server.service_accounts.as_deref().map(|i| i.audiences().to_vec()).unwrap_or_default();
+    let requested: Vec<String> = obj
+        .pointer("/spec/audiences")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    let accepted = if requested.is_empty() { api_audiences } else { requested.clone() };
+    if let Some(u) = server.authn.authenticate_token(token) {
+        return json!({"authenticated": true, "user": u.to_json(), "audiences": accepted});
+    }
+    match crate::serviceaccount::authenticate(server, token, &accepted).await {
+        Some(Ok(a)) => {
+            json!({"authenticated": true, "user": a.user.to_json(), "audiences": a.audiences})
+        }
+        Some(Err(reason)) => {
+            json!({"user": {}, "error": format!("[invalid bearer token, {reason}]")})
+        }
+        None => json!({"user": {}, "error": "invalid bearer token"}),
+    }
 }

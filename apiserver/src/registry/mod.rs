@@ -3,6 +3,10 @@
 //!
 //! Adding a built-in resource is a row in apimachinery's resource table (and, where upstream has
 //! them, its defaults, validation and printer columns); never a new handler.
+//!
+//! Custom resources get one store per served version over one storage prefix and one watch
+//! cache; the version's store carries the definition's strategy, which converts objects between
+//! the served version and the storage version.
 
 mod object;
 mod selectors;
@@ -12,7 +16,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use apimachinery::runtime::{ResourceInfo, ResourceTable};
-use apimachinery::schema::GroupResource;
+use apimachinery::schema::{GroupResource, GroupVersionResource};
 
 use crate::storage::Storage;
 use crate::storage::cacher::Cacher;
@@ -52,11 +56,25 @@ pub struct CustomResource {
     pub list_kind: String,
     /// The version's `openAPIV3Schema`, if any.
     pub schema: Option<serde_json::Value>,
+    /// The definition the version belongs to: the strategy of its objects.
+    pub definition: Arc<crate::apiextensions::Definition>,
+}
+
+impl CustomResource {
+    /// The `Warning` requests to this version get, when it is deprecated.
+    pub fn deprecation_warning(&self) -> Option<String> {
+        self.definition.deprecation_warning(&self.info.version)
+    }
 }
 
 #[derive(Default)]
 struct Custom {
+    /// Each custom resource's store at its storage version (for callers without a version).
     stores: HashMap<GroupResource, Arc<Store>>,
+    /// The store of each served version.
+    versioned: HashMap<GroupVersionResource, Arc<Store>>,
+    /// Each custom resource's watch cache, kept across changes of its definition.
+    cachers: HashMap<GroupResource, Option<Arc<Cacher>>>,
     versions: Vec<CustomResource>,
 }
 
@@ -140,6 +158,27 @@ impl Registry {
         self.stores.get(&gr).cloned().or_else(|| self.custom().stores.get(&gr).cloned())
     }
 
+    /// The store serving `group`/`version`/`resource`: a custom resource's store for that
+    /// version, else the resource's store.
+    pub fn store_at(&self, group: &str, version: &str, resource: &str) -> Option<Arc<Store>> {
+        let gvr = GroupVersionResource::new(group, version, resource);
+        if let Some(s) = self.custom().versioned.get(&gvr) {
+            return Some(s.clone());
+        }
+        self.store(group, resource)
+    }
+
+    /// The served custom resource version at `group`/`version`/`resource`.
+    pub fn custom_resource(
+        &self,
+        group: &str,
+        version: &str,
+        resource: &str,
+    ) -> Option<CustomResource> {
+        let gvr = GroupVersionResource::new(group, version, resource);
+        self.custom().versions.iter().find(|c| c.info.gvr() == gvr).cloned()
+    }
+
     /// Every store, built-in and custom.
     pub fn stores(&self) -> Vec<Arc<Store>> {
         let mut all: Vec<Arc<Store>> = self.stores.values().cloned().collect();
@@ -193,19 +232,47 @@ impl Registry {
         self.generation.subscribe()
     }
 
-    /// Serves (or re-serves) the versions of one custom resource; `versions` all share the group
-    /// and plural.
+    /// Serves (or re-serves) the versions of one custom resource; `versions` all share the group,
+    /// the plural and the definition. The stores are rebuilt with the definition's strategy;
+    /// the watch cache stays.
     pub fn set_custom(&self, versions: Vec<CustomResource>) {
         let Some(first) = versions.first() else { return };
         let gr = first.info.group_resource();
+        let definition = first.definition.clone();
+        let strategy: Arc<dyn Strategy> = definition.clone();
+        let prefix = format!("{}/{}/{}", self.base.trim_end_matches('/'), gr.group, gr.resource);
         let mut custom = self.custom.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if !custom.stores.contains_key(&gr) {
-            let prefix =
-                format!("{}/{}/{}", self.base.trim_end_matches('/'), gr.group, gr.resource);
-            let store =
-                make_store(&self.storage, first.info.clone(), prefix, self.cache, &self.strategy);
-            custom.stores.insert(gr.clone(), store);
+        let cacher = custom
+            .cachers
+            .entry(gr.clone())
+            .or_insert_with(|| make_cacher(&self.storage, &first.info, &prefix, self.cache))
+            .clone();
+        let backend: Arc<dyn Storage> = match &cacher {
+            Some(c) => c.clone(),
+            None => self.storage.clone(),
+        };
+        let store_for = |info: ResourceInfo| {
+            Arc::new(Store::new(
+                info,
+                prefix.clone(),
+                backend.clone(),
+                cacher.clone(),
+                strategy.clone(),
+            ))
+        };
+        custom.versioned.retain(|gvr, _| gvr.group_resource() != gr);
+        for c in &versions {
+            custom.versioned.insert(c.info.gvr(), store_for(c.info.clone()));
         }
+        let storage_info = versions
+            .iter()
+            .find(|c| c.info.version == definition.storage_version)
+            .map(|c| c.info.clone())
+            .unwrap_or_else(|| ResourceInfo {
+                version: definition.storage_version.clone(),
+                ..first.info.clone()
+            });
+        custom.stores.insert(gr.clone(), store_for(storage_info));
         custom.versions.retain(|c| c.info.group_resource() != gr);
         custom.versions.extend(versions);
         drop(custom);
@@ -217,9 +284,24 @@ impl Registry {
         let gr = GroupResource::new(group, resource);
         let mut custom = self.custom.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         custom.stores.remove(&gr);
+        custom.cachers.remove(&gr);
+        custom.versioned.retain(|gvr, _| gvr.group_resource() != gr);
         custom.versions.retain(|c| c.info.group_resource() != gr);
         drop(custom);
         self.generation.send_modify(|g| *g += 1);
+    }
+}
+
+fn make_cacher(
+    storage: &Arc<dyn Storage>,
+    info: &ResourceInfo,
+    key_prefix: &str,
+    cache: bool,
+) -> Option<Arc<Cacher>> {
+    if cache && info.has_verb("watch") {
+        Cacher::new(storage.clone(), key_prefix).ok().map(Arc::new)
+    } else {
+        None
     }
 }
 
@@ -230,11 +312,7 @@ fn make_store(
     cache: bool,
     strategy: &Arc<dyn Strategy>,
 ) -> Arc<Store> {
-    let cacher = if cache && info.has_verb("watch") {
-        Cacher::new(storage.clone(), &key_prefix).ok().map(Arc::new)
-    } else {
-        None
-    };
+    let cacher = make_cacher(storage, &info, &key_prefix, cache);
     let backend: Arc<dyn Storage> = match &cacher {
         Some(c) => c.clone(),
         None => storage.clone(),

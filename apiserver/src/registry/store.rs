@@ -210,6 +210,7 @@ impl Store {
         let mut obj: Value = serde_json::from_slice(value).map_err(|e| {
             StatusError::new_internal_error(format!("unable to decode stored object: {e}"))
         })?;
+        self.strategy.after_read(&self.info, &mut obj);
         obj.set_meta_str("resourceVersion", &revision.to_string());
         Ok(obj)
     }
@@ -220,6 +221,7 @@ impl Store {
 
     fn encode(&self, obj: &Value) -> Result<Vec<u8>, StatusError> {
         let mut obj = obj.clone();
+        self.strategy.before_write(&self.info, &mut obj);
         if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
             meta.remove("resourceVersion");
             meta.remove("selfLink");
@@ -812,8 +814,10 @@ impl Store {
         let (tx, rx) = mpsc::channel(8);
         let gr = self.group_resource();
         let memo_key = params.memo_key.clone();
+        let (strategy, info) = (self.strategy.clone(), self.info.clone());
         let decode = move |value: &[u8], rev: u64| -> Option<Value> {
             let mut obj: Value = serde_json::from_slice(value).ok()?;
+            strategy.after_read(&info, &mut obj);
             obj.set_meta_str("resourceVersion", &rev.to_string());
             Some(obj)
         };

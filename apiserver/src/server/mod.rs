@@ -118,15 +118,20 @@ pub async fn serve(
                         .get(http::header::AUTHORIZATION)
                         .and_then(|v| v.to_str().ok())
                         .map(str::to_string);
-                    let user =
-                        match server.authn.authenticate(authz.as_deref(), client_cert.as_deref()) {
-                            Ok(u) => u,
-                            Err(e) => {
-                                return Ok::<_, std::convert::Infallible>(
-                                    endpoints::status_response(&e),
-                                );
-                            }
-                        };
+                    let user = match crate::authn::authenticate_request(
+                        &server,
+                        authz.as_deref(),
+                        client_cert.as_deref(),
+                    )
+                    .await
+                    {
+                        Ok(u) => u,
+                        Err(e) => {
+                            return Ok::<_, std::convert::Infallible>(endpoints::status_response(
+                                &e,
+                            ));
+                        }
+                    };
                     // A panic in one request must not take the server down: run it as its
                     // own task and turn a panic into a 500.
                     let handled = tokio::spawn(endpoints::handle(server, req, user)).await;

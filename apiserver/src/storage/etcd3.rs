@@ -1,16 +1,29 @@
 //! The etcd v3 storage backend: the [`Storage`] trait over a real etcd cluster, the counterpart of
 //! k8s.io/apiserver's `storage/etcd3` store. Keys live below a configurable prefix (like
-//! `--etcd-prefix`); resourceVersions are etcd's own revisions, as upstream.
+//! `--etcd-prefix`); resourceVersions are etcd's own revisions, as upstream. Endpoints may be
+//! `http://` or `https://` (with `--etcd-cafile`, `--etcd-certfile`, `--etcd-keyfile`).
 
 use std::future::Future;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use etcd_client::{
-    Client, Compare, CompareOp, ConnectOptions, DeleteOptions, EventType, GetOptions, KvClient,
-    TxnOp, TxnOpResponse, WatchClient, WatchOptions, WatchStream,
+    Client, Compare, CompareOp, ConnectOptions, DeleteOptions, EventType, GetOptions, TxnOp,
+    TxnOpResponse, WatchOptions, WatchStream,
 };
 use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use members::{Member, Members};
+
+pub mod local;
+mod members;
+mod progress;
+mod tls;
+
+#[cfg(test)]
+mod etcd3_suite;
 
 use super::{
     KeyValue, ListOptions, ListResult, Storage, StorageError, StorageFuture, Watch, WatchEvent,
@@ -28,31 +41,48 @@ const ETCD_FUTURE: &str = "required revision is a future revision";
 /// The largest gRPC message accepted either way (upstream's `math.MaxInt32`).
 const MAX_MESSAGE: usize = i32::MAX as usize;
 
-/// gRPC codes worth one retry: Cancelled, Unknown, DeadlineExceeded and Unavailable.
+/// gRPC codes worth a retry: Cancelled, Unknown, DeadlineExceeded and Unavailable.
 const TRANSIENT_GRPC_CODES: [i32; 4] = [1, 2, 4, 14];
 
-/// How many times a read that failed transiently is tried again.
-const READ_RETRIES: u32 = 3;
+/// How etcd's own errors begin; any other transient status comes from the way to the member.
+const ETCD_SERVER_ERROR: &str = "etcdserver: ";
 
-/// The pause before a retry, multiplied by the attempt number.
+/// The pause before a retry, multiplied by the attempt number and capped at [`RETRY_BACKOFF_MAX`].
 const RETRY_BACKOFF: Duration = Duration::from_millis(100);
+
+/// The longest pause between two retries.
+const RETRY_BACKOFF_MAX: Duration = Duration::from_secs(1);
+
+/// The least time one attempt of a small request gets (see `Etcd3::short_attempt`).
+const SHORT_ATTEMPT_MIN: Duration = Duration::from_secs(1);
+
+/// How often connecting probes the members while none answers.
+const DIAL_PROBE_INTERVAL: Duration = Duration::from_millis(50);
+
+/// How often, while no member answers, connecting checks the TLS endpoints with a handshake
+/// of its own, and how long one check may take.
+const TLS_DIAGNOSIS_INTERVAL: Duration = Duration::from_secs(1);
 
 /// How to reach etcd and how the store behaves on top of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Etcd3Config {
-    /// Client URLs, e.g. `http://127.0.0.1:2379` (a bare `host:port` means plain HTTP).
+    /// Client URLs, e.g. `http://127.0.0.1:2379` or `https://10.0.0.1:2379`. A bare
+    /// `host:port` uses TLS when any of the TLS files is set, plain HTTP otherwise; `http://`
+    /// endpoints never use TLS (upstream's etcd client drops the credentials for them).
     pub endpoints: Vec<String>,
     /// The prefix every key is stored under (upstream's `--etcd-prefix`); `/registry` by default.
     pub prefix: String,
-    /// CA bundle for TLS; TLS is not supported by this build, so setting it fails the connect.
+    /// CA bundle that etcd's serving certificates must chain to (`--etcd-cafile`); without it
+    /// `https://` endpoints are checked against the system's CA bundle.
     pub ca_file: Option<PathBuf>,
-    /// Client certificate for TLS (not supported by this build, see `ca_file`).
+    /// Client certificate presented to etcd (`--etcd-certfile`); needs `key_file`.
     pub cert_file: Option<PathBuf>,
-    /// Client key for TLS (not supported by this build, see `ca_file`).
+    /// The client certificate's private key (`--etcd-keyfile`); needs `cert_file`.
     pub key_file: Option<PathBuf>,
-    /// How long [`Etcd3::connect`] keeps trying to reach the cluster.
+    /// How long [`Etcd3::connect`] keeps trying to reach the cluster; also bounds each TLS
+    /// handshake.
     pub dial_timeout: Duration,
-    /// The longest any single request may take before it fails as unavailable.
+    /// The longest any request may take, retries included, before it fails as unavailable.
     pub request_timeout: Duration,
     /// How many undelivered events a watcher may hold before it is cut off with an error.
     pub watch_buffer: usize,
@@ -83,11 +113,26 @@ pub enum Etcd3Error {
     /// No endpoint was given.
     #[error("no etcd endpoints configured")]
     NoEndpoints,
-    /// TLS was requested (certificate files or an `https://` endpoint).
-    #[error(
-        "TLS connections to etcd are not supported by this build: remove the CA/cert/key files and use http:// endpoints"
-    )]
-    TlsUnsupported,
+    /// The TLS files are incomplete, unreadable or hold no usable certificate or key.
+    #[error("{0}")]
+    TlsConfig(String),
+    /// An endpoint is not a URL the etcd client accepts.
+    #[error("invalid etcd endpoint {endpoint:?}: {detail}")]
+    InvalidEndpoint {
+        /// The endpoint as configured.
+        endpoint: String,
+        /// Why the client refused it.
+        detail: String,
+    },
+    /// Every member refused the TLS handshake or failed it: a wrong CA, a certificate etcd does
+    /// not accept (or none where it requires one), or an endpoint that does not speak TLS.
+    #[error("TLS handshake with etcd at {endpoints} failed: {detail}")]
+    TlsHandshake {
+        /// The endpoints tried, comma-separated.
+        endpoints: String,
+        /// The TLS error, e.g. an unknown issuer or an alert etcd sent.
+        detail: String,
+    },
     /// The cluster did not answer within the dial timeout.
     #[error("failed to reach etcd at {endpoints} within {timeout:?}: {detail}")]
     Unreachable {
@@ -108,24 +153,27 @@ impl From<Etcd3Error> for StorageError {
 
 /// A [`Storage`] backed by an etcd v3 cluster.
 ///
-/// Requests are balanced over every configured endpoint. When a member fails, reads are
-/// retried (up to three more times, with a short backoff); create-if-absent and update
-/// transactions are tried once more and their outcome checked, so a write whose answer was lost
-/// is not reported as a conflict; deletes and compactions are not retried and surface
+/// Requests go to the configured endpoints in turn; a member whose connection fails is passed
+/// over for a while (see `members`), so retries land on live members. Reads, watch set-ups,
+/// and create-if-absent and update transactions are retried after transient failures, with a
+/// growing pause, until the request timeout is spent; a guarded write that is tried again has
+/// its outcome checked, so a write whose answer was lost is reported as done, not as a
+/// conflict. Deletes and compactions are not retried and surface
 /// [`StorageError::Unavailable`]. A watch served by a member that dies does not move to another
 /// member: it ends with [`WatchEvent::Error`] carrying `Unavailable`, and the caller resumes it
-/// from the last revision it saw, losing nothing.
+/// from the last revision it saw (the resumed watch goes to a live member), losing nothing.
 #[derive(Clone)]
 pub struct Etcd3 {
-    kv: KvClient,
-    watch: WatchClient,
+    members: Arc<Members>,
     /// The normalised key prefix: empty or `/name` without a trailing slash.
     prefix: String,
     request_timeout: Duration,
     watch_buffer: usize,
     progress_notify: bool,
     /// Wakes every watch pump to ask etcd for a progress notification.
-    progress_requested: std::sync::Arc<tokio::sync::Notify>,
+    progress_requested: Arc<tokio::sync::Notify>,
+    /// Whether etcd's answers to progress requests can be trusted (see `progress`).
+    progress_support: Arc<progress::ProgressSupport>,
 }
 
 impl std::fmt::Debug for Etcd3 {
@@ -139,13 +187,38 @@ impl std::fmt::Debug for Etcd3 {
 enum Failure {
     Compacted,
     Future,
-    Transient(String),
+    /// Worth another try. `member_down` says the failure came from the way to the member (no
+    /// connection, a broken stream, no answer in time), not from a member that answered.
+    Transient {
+        detail: String,
+        member_down: bool,
+    },
     Other(String),
+}
+
+/// An etcd client error in words, with its causes: a gRPC status as its code and message, a
+/// transport error with the chain that says what went wrong.
+fn error_detail(e: &etcd_client::Error) -> String {
+    match e {
+        etcd_client::Error::GRpcStatus(status) => {
+            let mut parts =
+                vec![format!("etcd request failed ({:?}): {}", status.code(), status.message())];
+            if let Some(source) = std::error::Error::source(status) {
+                tls::extend_chain(&mut parts, source);
+            }
+            parts.join(": ")
+        }
+        other => tls::describe(other),
+    }
 }
 
 impl Failure {
     fn from_etcd(e: etcd_client::Error) -> Self {
-        match &e {
+        Failure::of(&e)
+    }
+
+    fn of(e: &etcd_client::Error) -> Self {
+        match e {
             etcd_client::Error::GRpcStatus(status) => {
                 let msg = status.message();
                 if msg.contains(ETCD_COMPACTED) {
@@ -153,15 +226,25 @@ impl Failure {
                 } else if msg.contains(ETCD_FUTURE) {
                     Failure::Future
                 } else if TRANSIENT_GRPC_CODES.contains(&i32::from(status.code())) {
-                    Failure::Transient(e.to_string())
+                    Failure::Transient {
+                        detail: error_detail(e),
+                        member_down: !msg.starts_with(ETCD_SERVER_ERROR),
+                    }
                 } else {
-                    Failure::Other(e.to_string())
+                    Failure::Other(error_detail(e))
                 }
             }
             etcd_client::Error::TransportError(_) | etcd_client::Error::IoError(_) => {
-                Failure::Transient(e.to_string())
+                Failure::Transient { detail: error_detail(e), member_down: true }
             }
-            _ => Failure::Other(e.to_string()),
+            _ => Failure::Other(error_detail(e)),
+        }
+    }
+
+    fn timed_out(limit: Duration) -> Self {
+        Failure::Transient {
+            detail: format!("etcd request timed out after {limit:?}"),
+            member_down: true,
         }
     }
 
@@ -173,7 +256,7 @@ impl Failure {
                 continue_token: None,
             },
             Failure::Future => StorageError::Internal(format!("etcd: {ETCD_FUTURE}")),
-            Failure::Transient(m) => StorageError::Unavailable(m),
+            Failure::Transient { detail, .. } => StorageError::Unavailable(detail),
             Failure::Other(m) => StorageError::Internal(m),
         }
     }
@@ -198,71 +281,147 @@ fn prefix_range_end(prefix: &[u8]) -> Vec<u8> {
     vec![0]
 }
 
-fn has_tls(config: &Etcd3Config) -> bool {
-    config.ca_file.is_some()
-        || config.cert_file.is_some()
-        || config.key_file.is_some()
-        || config.endpoints.iter().any(|e| e.trim().to_ascii_lowercase().starts_with("https://"))
-}
-
 impl Etcd3 {
-    /// Connects to the cluster and checks it answers, retrying until `dial_timeout` passes.
+    /// Connects to the cluster and checks that a member answers, retrying until
+    /// `dial_timeout` passes. Fails at once on bad TLS files and when every member fails the
+    /// TLS handshake (a wrong CA or a refused client certificate does not heal by waiting).
     pub async fn connect(config: Etcd3Config) -> Result<Self, Etcd3Error> {
         if config.endpoints.is_empty() {
             return Err(Etcd3Error::NoEndpoints);
         }
-        if has_tls(&config) {
-            return Err(Etcd3Error::TlsUnsupported);
+        let files_given = tls::files_given(&config);
+        let endpoints: Vec<(String, tls::Scheme)> =
+            config.endpoints.iter().map(|e| tls::endpoint_scheme(e, files_given)).collect();
+        let need_tls = endpoints.iter().any(|(_, scheme)| *scheme == tls::Scheme::Tls);
+        let material = tls::load(&config, need_tls)?;
+        let joined = config.endpoints.join(",");
+        let mut members = Vec::with_capacity(endpoints.len());
+        let mut tls_endpoints = Vec::new();
+        for (endpoint, scheme) in endpoints {
+            let mut options = ConnectOptions::new()
+                .with_connect_timeout(config.dial_timeout)
+                .with_keep_alive(Duration::from_secs(30), Duration::from_secs(10));
+            if scheme == tls::Scheme::Tls
+                && let Some(material) = &material
+            {
+                options = options.with_tls(material.options());
+                tls_endpoints.push(endpoint.clone());
+            }
+            // The channel dials lazily: this only checks the endpoint's form.
+            let client =
+                Client::connect([endpoint.as_str()], Some(options)).await.map_err(|e| {
+                    Etcd3Error::InvalidEndpoint {
+                        endpoint: endpoint.clone(),
+                        detail: error_detail(&e),
+                    }
+                })?;
+            members.push(Arc::new(Member::new(endpoint, &client, MAX_MESSAGE)));
         }
-        let unreachable = |detail: String| Etcd3Error::Unreachable {
-            endpoints: config.endpoints.join(","),
-            timeout: config.dial_timeout,
-            detail,
-        };
-        let options = ConnectOptions::new()
-            .with_connect_timeout(config.dial_timeout)
-            .with_keep_alive(Duration::from_secs(30), Duration::from_secs(10));
-        let deadline = tokio::time::Instant::now() + config.dial_timeout;
-        let client = tokio::time::timeout_at(
-            deadline,
-            Client::connect(config.endpoints.clone(), Some(options)),
-        )
-        .await
-        .map_err(|_| unreachable("connect timed out".to_string()))?
-        .map_err(|e| unreachable(e.to_string()))?;
-        // Lists of big collections exceed gRPC's 4 MiB default; upstream lifts the limit the same way.
         let store = Etcd3 {
-            kv: client
-                .kv_client()
-                .max_decoding_message_size(MAX_MESSAGE)
-                .max_encoding_message_size(MAX_MESSAGE),
-            watch: client.watch_client().max_decoding_message_size(MAX_MESSAGE),
+            members: Arc::new(Members::new(members)),
             prefix: normalize_prefix(&config.prefix),
             request_timeout: config.request_timeout,
             watch_buffer: config.watch_buffer.max(1),
             progress_notify: config.progress_notify,
-            progress_requested: std::sync::Arc::new(tokio::sync::Notify::new()),
+            progress_requested: Arc::new(tokio::sync::Notify::new()),
+            progress_support: Arc::new(progress::ProgressSupport::new()),
         };
-        // The channel dials lazily: poll a cheap read until the cluster answers.
+        let tls = material.map(|m| (m, tls_endpoints));
+        store.wait_answer(joined, config.dial_timeout, tls).await?;
+        Ok(store)
+    }
+
+    /// Probes every member at once, round after round, until one answers or `dial_timeout`
+    /// passes. While none answers, the TLS endpoints (`tls`) are checked with a handshake of
+    /// their own now and then, which names a TLS failure the gRPC channel hides.
+    async fn wait_answer(
+        &self,
+        endpoints: String,
+        dial_timeout: Duration,
+        tls: Option<(tls::Material, Vec<String>)>,
+    ) -> Result<(), Etcd3Error> {
+        let deadline = Instant::now() + dial_timeout;
+        let unreachable = |detail: String| Etcd3Error::Unreachable {
+            endpoints: endpoints.clone(),
+            timeout: dial_timeout,
+            detail,
+        };
+        let mut last: Option<String> = None;
+        let mut next_diagnosis = Instant::now();
         loop {
-            let attempt = tokio::time::timeout_at(deadline, store.etcd_revision()).await;
-            match attempt {
-                Ok(Ok(_)) => return Ok(store),
-                Ok(Err(e))
-                    if tokio::time::Instant::now() >= deadline
-                        || !matches!(e, StorageError::Unavailable(_)) =>
-                {
-                    return Err(unreachable(e.to_string()));
-                }
-                Err(_) => return Err(unreachable("no answer".to_string())),
-                Ok(Err(_)) => {
-                    tokio::time::sleep(
-                        Duration::from_millis(50)
-                            .min(deadline.saturating_duration_since(tokio::time::Instant::now())),
-                    )
-                    .await;
+            let mut probes = tokio::task::JoinSet::new();
+            for member in self.members.all() {
+                let mut kv = member.kv.clone();
+                let key = self.probe_key();
+                probes.spawn(async move {
+                    let probe = GetOptions::new().with_count_only();
+                    tokio::time::timeout_at(deadline, kv.get(key, Some(probe))).await
+                });
+            }
+            let mut tls_failures = Vec::new();
+            let mut answered = 0;
+            while let Some(joined) = probes.join_next().await {
+                match joined {
+                    Ok(Ok(Ok(_))) => return Ok(()),
+                    Ok(Ok(Err(e))) => {
+                        if let Some(tls) = tls::tls_failure(&e) {
+                            tls_failures.push(tls);
+                        } else if let Failure::Other(detail) = Failure::of(&e) {
+                            // etcd answered with an error waiting will not change.
+                            return Err(unreachable(detail));
+                        }
+                        answered += 1;
+                        last = Some(error_detail(&e));
+                    }
+                    // Out of time; an earlier round's failure says more.
+                    Ok(Err(_)) => {}
+                    Err(e) => last = Some(format!("probe failed: {e}")),
                 }
             }
+            tls_failures.sort();
+            tls_failures.dedup();
+            if !tls_failures.is_empty() && tls_failures.len() == answered {
+                return Err(Etcd3Error::TlsHandshake {
+                    endpoints,
+                    detail: tls_failures.join("; "),
+                });
+            }
+            if let Some(tls) = tls_failures.first() {
+                // A TLS failure says more than another member's refused connection.
+                last = Some(tls.clone());
+            }
+            if let Some((material, tls_endpoints)) = &tls
+                && tls_failures.is_empty()
+                && Instant::now() >= next_diagnosis
+            {
+                next_diagnosis = Instant::now() + TLS_DIAGNOSIS_INTERVAL;
+                let limit =
+                    TLS_DIAGNOSIS_INTERVAL.min(deadline.saturating_duration_since(Instant::now()));
+                let mut checks = tokio::task::JoinSet::new();
+                for endpoint in tls_endpoints {
+                    let (material, endpoint) = (material.clone(), endpoint.clone());
+                    checks.spawn(async move { material.diagnose(&endpoint, limit).await });
+                }
+                let mut found = Vec::new();
+                while let Some(Ok(diagnosis)) = checks.join_next().await {
+                    found.extend(diagnosis);
+                }
+                let every_member_fails = found.len() == self.members.all().len();
+                found.sort();
+                found.dedup();
+                if every_member_fails {
+                    return Err(Etcd3Error::TlsHandshake { endpoints, detail: found.join("; ") });
+                }
+                if let Some(first) = found.first() {
+                    last = Some(first.clone());
+                }
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(unreachable(last.unwrap_or_else(|| "no answer".to_string())));
+            }
+            tokio::time::sleep(DIAL_PROBE_INTERVAL.min(deadline.saturating_duration_since(now)))
+                .await;
         }
     }
 
@@ -302,67 +461,125 @@ impl Etcd3 {
         })
     }
 
-    /// Runs one etcd call under the request timeout.
-    async fn call<T, Fut>(&self, fut: Fut) -> Result<T, Failure>
+    /// Runs one etcd call on `member` for at most `limit`, and records in the member's health
+    /// whether it answered.
+    async fn call_on<T, Fut>(
+        &self,
+        member: &Member,
+        limit: Duration,
+        fut: Fut,
+    ) -> Result<T, Failure>
     where
         Fut: Future<Output = Result<T, etcd_client::Error>>,
     {
-        match tokio::time::timeout(self.request_timeout, fut).await {
+        let result = match tokio::time::timeout(limit, fut).await {
             Ok(r) => r.map_err(Failure::from_etcd),
-            Err(_) => Err(Failure::Transient(format!(
-                "etcd request timed out after {:?}",
-                self.request_timeout
-            ))),
+            Err(_) => Err(Failure::timed_out(limit)),
+        };
+        match &result {
+            Err(Failure::Transient { member_down: true, .. }) => member.failed(),
+            // The member answered, if only to say the cluster cannot serve right now.
+            Err(Failure::Transient { member_down: false, .. }) => {}
+            Ok(_) | Err(_) => member.succeeded(),
+        }
+        result
+    }
+
+    /// Runs `op` once on the next member, under the request timeout.
+    async fn once<T, F, Fut>(&self, op: F) -> Result<T, Failure>
+    where
+        F: FnOnce(Arc<Member>) -> Fut,
+        Fut: Future<Output = Result<T, etcd_client::Error>>,
+    {
+        let member = self.members.pick();
+        self.call_on(&member, self.request_timeout, op(member.clone())).await
+    }
+
+    /// Runs `op` on the next member and, while it fails transiently, again on the next one
+    /// (a member that just failed is passed over) with a growing pause, until the request
+    /// timeout is spent. Only for operations a repeat cannot harm. With `short`, one attempt
+    /// gets at most a third of the request timeout (see [`Etcd3::short_attempt`]).
+    async fn retrying<T, F, Fut>(&self, short: bool, mut op: F) -> Result<T, Failure>
+    where
+        F: FnMut(Arc<Member>) -> Fut,
+        Fut: Future<Output = Result<T, etcd_client::Error>>,
+    {
+        let deadline = Instant::now() + self.request_timeout;
+        let mut attempt = 0;
+        loop {
+            let member = self.members.pick();
+            let mut limit = deadline.saturating_duration_since(Instant::now());
+            if short {
+                limit = limit.min(self.short_attempt());
+            }
+            let result = self.call_on(&member, limit, op(member.clone())).await;
+            if !matches!(result, Err(Failure::Transient { .. })) {
+                return result;
+            }
+            attempt += 1;
+            let pause = (RETRY_BACKOFF * attempt).min(RETRY_BACKOFF_MAX);
+            if Instant::now() + pause >= deadline {
+                return result;
+            }
+            tokio::time::sleep(pause).await;
         }
     }
 
+    /// How long one attempt of a small request (a single-key transaction, a watch set-up) may
+    /// take before it is abandoned for another try: a third of the request timeout, at least a
+    /// second. A write a follower forwarded to a leader that just died is lost with it, and
+    /// etcd lets the request wait out its own long timeout; trying again, on a member that
+    /// answers, gets it through once a new leader is elected.
+    fn short_attempt(&self) -> Duration {
+        (self.request_timeout / 3).max(SHORT_ATTEMPT_MIN)
+    }
+
     /// A range read, retried while attempts fail transiently (reads are idempotent, so a retry
-    /// cannot double-apply anything). The client balances over every endpoint, so a retry after
-    /// a member died goes to a live one once the balancer has dropped the dead connection.
+    /// cannot double-apply anything).
     async fn range(
         &self,
         key: Vec<u8>,
         options: GetOptions,
     ) -> Result<etcd_client::GetResponse, Failure> {
-        let mut kv = self.kv.clone();
-        let mut attempt = 0;
-        loop {
-            match self.call(kv.get(key.clone(), Some(options.clone()))).await {
-                Err(Failure::Transient(_)) if attempt < READ_RETRIES => {
-                    attempt += 1;
-                    tokio::time::sleep(RETRY_BACKOFF * attempt).await;
-                }
-                other => return other,
-            }
-        }
+        self.retrying(false, |member| {
+            let mut kv = member.kv.clone();
+            let (key, options) = (key.clone(), options.clone());
+            async move { kv.get(key, Some(options)).await }
+        })
+        .await
     }
 
     /// One transaction, not retried: a write that failed in flight may or may not have been
     /// applied, so the caller sees Unavailable.
     async fn txn(&self, txn: etcd_client::Txn) -> Result<etcd_client::TxnResponse, StorageError> {
-        let mut kv = self.kv.clone();
-        self.call(kv.txn(txn)).await.map_err(Failure::into_storage)
+        self.once(|member| {
+            let mut kv = member.kv.clone();
+            async move { kv.txn(txn).await }
+        })
+        .await
+        .map_err(Failure::into_storage)
     }
 
-    /// A guarded transaction tried a second time after a transient failure. Only for guards
+    /// A guarded transaction, retried after transient failures like a read. Only for guards
     /// that make a repeat harmless (create-if-absent, compare-and-swap on the modification
-    /// revision, put-if-different): if the first attempt was applied, the second one's guard
+    /// revision, put-if-different): if an earlier attempt was applied, a later one's guard
     /// fails and the caller inspects the state it returns. The flag says whether the answer
-    /// comes from such a second attempt.
+    /// comes from such a later attempt.
     async fn guarded_txn(
         &self,
         txn: etcd_client::Txn,
     ) -> Result<(etcd_client::TxnResponse, bool), StorageError> {
-        let mut kv = self.kv.clone();
-        match self.call(kv.txn(txn.clone())).await {
-            Ok(resp) => Ok((resp, false)),
-            Err(Failure::Transient(_)) => {
-                tokio::time::sleep(RETRY_BACKOFF).await;
-                let resp = self.call(kv.txn(txn)).await.map_err(Failure::into_storage)?;
-                Ok((resp, true))
-            }
-            Err(e) => Err(e.into_storage()),
-        }
+        let mut attempts = 0u32;
+        let resp = self
+            .retrying(true, |member| {
+                attempts += 1;
+                let mut kv = member.kv.clone();
+                let txn = txn.clone();
+                async move { kv.txn(txn).await }
+            })
+            .await
+            .map_err(Failure::into_storage)?;
+        Ok((resp, attempts > 1))
     }
 
     /// The current etcd revision, from the header of a cheap range.
@@ -543,13 +760,22 @@ impl Etcd3 {
         if self.progress_notify {
             options = options.with_progress_notify();
         }
-        let mut client = self.watch.clone();
-        let mut stream = self
-            .call(client.watch(etcd_key.clone().into_bytes(), Some(options)))
+        // Opening a watch changes nothing, so a member that fails it is passed over for the
+        // next; the set-up waits for etcd's confirmation, so failures surface here, not as
+        // events.
+        let (member, stream, first) = self
+            .retrying(true, |member| {
+                let mut client = member.watch.clone();
+                let (key, options) = (etcd_key.clone().into_bytes(), options.clone());
+                async move {
+                    let mut stream = client.watch(key, Some(options)).await?;
+                    let first = stream.message().await?;
+                    Ok((member, stream, first))
+                }
+            })
             .await
             .map_err(Failure::into_storage)?;
-        // Wait for etcd to confirm the watch so set-up failures surface here, not as events.
-        match self.call(stream.message()).await.map_err(Failure::into_storage)? {
+        match first {
             Some(resp) if resp.created() && !resp.canceled() => {}
             Some(resp) if resp.compact_revision() > 0 => {
                 return Err(too_old(from_revision, self.to_trait_rev(resp.compact_revision())));
@@ -563,7 +789,13 @@ impl Etcd3 {
             None => return Err(StorageError::Unavailable("etcd closed the watch".to_string())),
         }
         let (tx, rx) = mpsc::channel(self.watch_buffer);
-        let pump = Pump { store: self.clone(), key: key.to_string(), from: from_revision, out: tx };
+        let pump = Pump {
+            store: self.clone(),
+            member,
+            key: key.to_string(),
+            from: from_revision,
+            out: tx,
+        };
         tokio::spawn(pump.run(stream, snapshot));
         Ok(Watch::new(rx))
     }
@@ -585,6 +817,8 @@ fn too_old(requested: u64, compacted: u64) -> StorageError {
 /// Moves one watch's events from its etcd stream to the consumer's channel.
 struct Pump {
     store: Etcd3,
+    /// The member serving the watch, told when the stream breaks.
+    member: Arc<Member>,
     key: String,
     from: u64,
     out: mpsc::Sender<WatchEvent>,
@@ -610,11 +844,22 @@ impl Pump {
             let resp = match message {
                 Ok(Some(resp)) => resp,
                 Ok(None) => {
-                    self.fail(StorageError::Unavailable("etcd closed the watch".to_string())).await;
+                    // etcd cancels a watch it ends; a stream that just stops lost its member.
+                    self.member.failed();
+                    let message = format!("etcd at {} closed the watch", self.member.endpoint);
+                    self.fail(StorageError::Unavailable(message)).await;
                     return;
                 }
                 Err(e) => {
-                    self.fail(StorageError::Unavailable(format!("etcd watch failed: {e}"))).await;
+                    if matches!(Failure::of(&e), Failure::Transient { member_down: true, .. }) {
+                        self.member.failed();
+                    }
+                    let message = format!(
+                        "etcd watch at {} failed: {}",
+                        self.member.endpoint,
+                        error_detail(&e)
+                    );
+                    self.fail(StorageError::Unavailable(message)).await;
                     return;
                 }
             };
@@ -865,9 +1110,14 @@ impl Storage for Etcd3 {
             let Some(etcd_rev) = self.to_etcd_rev(revision) else {
                 return Err(self.too_large(revision).await);
             };
-            let mut kv = self.kv.clone();
             let options = etcd_client::CompactionOptions::new().with_physical();
-            match self.call(kv.compact(etcd_rev, Some(options))).await {
+            let compacted = self
+                .once(|member| {
+                    let mut kv = member.kv.clone();
+                    async move { kv.compact(etcd_rev, Some(options)).await }
+                })
+                .await;
+            match compacted {
                 // Compacting at or below an earlier point changes nothing.
                 Ok(_) | Err(Failure::Compacted) => Ok(()),
                 Err(Failure::Future) => Err(self.too_large(revision).await),
@@ -876,9 +1126,16 @@ impl Storage for Etcd3 {
         })
     }
 
+    /// Asks etcd for progress on every open watch, when every member's version answers such
+    /// requests correctly; otherwise does nothing (see `progress`), and watches report progress
+    /// only through etcd's periodic notifications.
     fn request_progress(&self) -> StorageFuture<'_, ()> {
-        self.progress_requested.notify_waiters();
-        Box::pin(async { Ok(()) })
+        Box::pin(async move {
+            if self.progress_support.supported(&self.members).await {
+                self.progress_requested.notify_waiters();
+            }
+            Ok(())
+        })
     }
 
     fn count<'a>(&'a self, prefix: &'a str) -> StorageFuture<'a, u64> {
@@ -891,603 +1148,5 @@ impl Storage for Etcd3 {
                 .map_err(Failure::into_storage)?;
             Ok(u64::try_from(resp.count()).unwrap_or(0))
         })
-    }
-}
-
-/// A private etcd on loopback, for tests and benchmarks that need the real server.
-pub mod local {
-    use std::net::TcpListener;
-    use std::path::PathBuf;
-    use std::process::{Child, Command, Stdio};
-    use std::time::{Duration, Instant};
-
-    use super::super::Storage;
-    use super::{Etcd3, Etcd3Config};
-
-    const STARTUP: Duration = Duration::from_secs(30);
-
-    /// An etcd process on free 127.0.0.1 ports with its data in a temporary directory; killed
-    /// on drop.
-    pub struct EtcdServer {
-        child: Child,
-        endpoint: String,
-        dir: tempfile::TempDir,
-    }
-
-    impl Drop for EtcdServer {
-        fn drop(&mut self) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-
-    fn etcd_binary() -> Result<PathBuf, String> {
-        let path = std::env::var_os("PATH").unwrap_or_default();
-        std::env::split_paths(&path).map(|dir| dir.join("etcd")).find(|p| p.is_file()).ok_or_else(
-            || {
-                "an `etcd` binary is needed on PATH (Debian: apt-get install etcd-server; \
-                 hack/lib.sh installs it)"
-                    .to_string()
-            },
-        )
-    }
-
-    pub(super) fn free_port() -> Result<u16, String> {
-        let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("bind: {e}"))?;
-        Ok(listener.local_addr().map_err(|e| format!("local address: {e}"))?.port())
-    }
-
-    impl EtcdServer {
-        /// Starts etcd with `extra` flags and waits until it serves requests.
-        pub async fn start(extra: &[&str]) -> Result<Self, String> {
-            let binary = etcd_binary()?;
-            let mut last = String::new();
-            // Free ports can be taken between probing and etcd binding them: try a few times.
-            for _ in 0..3 {
-                let dir = tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?;
-                let (client, peer) = (free_port()?, free_port()?);
-                let client_url = format!("http://127.0.0.1:{client}");
-                let peer_url = format!("http://127.0.0.1:{peer}");
-                let log = std::fs::File::create(dir.path().join("etcd.log"))
-                    .map_err(|e| format!("log file: {e}"))?;
-                let child = Command::new(&binary)
-                    .arg("--name=local")
-                    .arg(format!("--data-dir={}", dir.path().join("data").display()))
-                    .arg(format!("--listen-client-urls={client_url}"))
-                    .arg(format!("--advertise-client-urls={client_url}"))
-                    .arg(format!("--listen-peer-urls={peer_url}"))
-                    .arg(format!("--initial-advertise-peer-urls={peer_url}"))
-                    .arg(format!("--initial-cluster=local={peer_url}"))
-                    .arg("--log-level=warn")
-                    .args(extra)
-                    .stdin(Stdio::null())
-                    .stdout(Stdio::null())
-                    .stderr(log)
-                    .spawn()
-                    .map_err(|e| format!("starting {}: {e}", binary.display()))?;
-                let mut server = EtcdServer { child, endpoint: client_url, dir };
-                match server.wait_ready().await {
-                    Ok(()) => return Ok(server),
-                    Err(e) => last = e,
-                }
-            }
-            Err(format!("etcd did not start: {last}"))
-        }
-
-        async fn wait_ready(&mut self) -> Result<(), String> {
-            let deadline = Instant::now() + STARTUP;
-            loop {
-                if let Ok(Some(status)) = self.child.try_wait() {
-                    let log = std::fs::read_to_string(self.dir.path().join("etcd.log"))
-                        .unwrap_or_default();
-                    return Err(format!("etcd exited with {status}: {log}"));
-                }
-                let config = Etcd3Config {
-                    dial_timeout: Duration::from_millis(500),
-                    request_timeout: Duration::from_secs(2),
-                    ..self.config("/health-probe")
-                };
-                if let Ok(store) = Etcd3::connect(config).await
-                    && store.current_revision().await.is_ok()
-                {
-                    return Ok(());
-                }
-                if Instant::now() >= deadline {
-                    return Err(format!("etcd not healthy within {STARTUP:?}"));
-                }
-                tokio::time::sleep(Duration::from_millis(25)).await;
-            }
-        }
-
-        /// The client URL.
-        pub fn endpoint(&self) -> &str {
-            &self.endpoint
-        }
-
-        /// The directory holding etcd's data (under `data/`) and log.
-        pub fn dir(&self) -> &std::path::Path {
-            self.dir.path()
-        }
-
-        /// A configuration for this server under `prefix`.
-        pub fn config(&self, prefix: &str) -> Etcd3Config {
-            Etcd3Config {
-                endpoints: vec![self.endpoint.clone()],
-                prefix: prefix.to_string(),
-                dial_timeout: Duration::from_secs(10),
-                ..Etcd3Config::default()
-            }
-        }
-    }
-    /// One member of an [`EtcdCluster`]; its process is killed on drop.
-    struct Member {
-        child: Child,
-        endpoint: String,
-    }
-
-    impl Drop for Member {
-        fn drop(&mut self) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-
-    /// An N-member etcd cluster on 127.0.0.1, every member with its own ports and directory
-    /// (`member-<i>/` under [`EtcdCluster::dir`]); all members are killed on drop.
-    pub struct EtcdCluster {
-        members: Vec<Option<Member>>,
-        dir: tempfile::TempDir,
-    }
-
-    impl EtcdCluster {
-        /// Starts `size` members that bootstrap together as a new cluster, and waits until
-        /// the cluster serves requests through every endpoint.
-        pub async fn start(size: usize) -> Result<Self, String> {
-            let binary = etcd_binary()?;
-            let mut last = String::new();
-            for _ in 0..3 {
-                let dir = tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?;
-                let mut urls = Vec::with_capacity(size);
-                for _ in 0..size {
-                    let (client, peer) = (free_port()?, free_port()?);
-                    urls.push((
-                        format!("http://127.0.0.1:{client}"),
-                        format!("http://127.0.0.1:{peer}"),
-                    ));
-                }
-                let initial = urls
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (_, peer))| format!("m{i}={peer}"))
-                    .collect::<Vec<_>>()
-                    .join(",");
-                let mut members = Vec::with_capacity(size);
-                for (i, (client_url, peer_url)) in urls.iter().enumerate() {
-                    let member_dir = dir.path().join(format!("member-{i}"));
-                    std::fs::create_dir_all(&member_dir)
-                        .map_err(|e| format!("member directory: {e}"))?;
-                    let log = std::fs::File::create(member_dir.join("etcd.log"))
-                        .map_err(|e| format!("log file: {e}"))?;
-                    let child = Command::new(&binary)
-                        .arg(format!("--name=m{i}"))
-                        .arg(format!("--data-dir={}", member_dir.join("data").display()))
-                        .arg(format!("--listen-client-urls={client_url}"))
-                        .arg(format!("--advertise-client-urls={client_url}"))
-                        .arg(format!("--listen-peer-urls={peer_url}"))
-                        .arg(format!("--initial-advertise-peer-urls={peer_url}"))
-                        .arg(format!("--initial-cluster={initial}"))
-                        .arg("--initial-cluster-state=new")
-                        .arg("--initial-cluster-token=local-cluster")
-                        .arg("--log-level=warn")
-                        .stdin(Stdio::null())
-                        .stdout(Stdio::null())
-                        .stderr(log)
-                        .spawn()
-                        .map_err(|e| format!("starting {}: {e}", binary.display()))?;
-                    members.push(Some(Member { child, endpoint: client_url.clone() }));
-                }
-                let mut cluster = EtcdCluster { members, dir };
-                match cluster.wait_ready().await {
-                    Ok(()) => return Ok(cluster),
-                    Err(e) => last = e,
-                }
-            }
-            Err(format!("etcd cluster did not start: {last}"))
-        }
-
-        async fn wait_ready(&mut self) -> Result<(), String> {
-            let deadline = Instant::now() + STARTUP;
-            for i in 0..self.members.len() {
-                loop {
-                    if let Some(Some(member)) = self.members.get_mut(i)
-                        && let Ok(Some(status)) = member.child.try_wait()
-                    {
-                        let log = self.dir.path().join(format!("member-{i}/etcd.log"));
-                        let log = std::fs::read_to_string(log).unwrap_or_default();
-                        return Err(format!("etcd member {i} exited with {status}: {log}"));
-                    }
-                    let Some(endpoint) = self.endpoint(i).map(str::to_string) else { break };
-                    let config = Etcd3Config {
-                        endpoints: vec![endpoint],
-                        dial_timeout: Duration::from_millis(500),
-                        request_timeout: Duration::from_secs(2),
-                        ..self.config("/health-probe")
-                    };
-                    if let Ok(store) = Etcd3::connect(config).await
-                        && store.current_revision().await.is_ok()
-                    {
-                        break;
-                    }
-                    if Instant::now() >= deadline {
-                        return Err(format!("etcd member {i} not healthy within {STARTUP:?}"));
-                    }
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            }
-            Ok(())
-        }
-
-        /// How many members the cluster was started with.
-        pub fn size(&self) -> usize {
-            self.members.len()
-        }
-
-        /// Member `i`'s client URL, or `None` once it was killed (or `i` is out of range).
-        pub fn endpoint(&self, i: usize) -> Option<&str> {
-            self.members.get(i)?.as_ref().map(|m| m.endpoint.as_str())
-        }
-
-        /// The client URLs of the members still running.
-        pub fn endpoints(&self) -> Vec<String> {
-            self.members.iter().flatten().map(|m| m.endpoint.clone()).collect()
-        }
-
-        /// Kills member `i` (SIGKILL) and waits for it to exit; `false` when it was not running.
-        pub fn kill(&mut self, i: usize) -> bool {
-            self.members.get_mut(i).and_then(Option::take).is_some()
-        }
-
-        /// The directory holding each member's `member-<i>/` data and log.
-        pub fn dir(&self) -> &std::path::Path {
-            self.dir.path()
-        }
-
-        /// A configuration listing every running member's endpoint under `prefix`.
-        pub fn config(&self, prefix: &str) -> Etcd3Config {
-            Etcd3Config {
-                endpoints: self.endpoints(),
-                prefix: prefix.to_string(),
-                dial_timeout: Duration::from_secs(10),
-                ..Etcd3Config::default()
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod etcd3_suite {
-    //! Runs the shared conformance suite against a real etcd, one private server per test.
-
-    use std::path::PathBuf;
-    use std::sync::Arc;
-    use std::time::{Duration, Instant};
-
-    use super::super::suite::{Store, next_event};
-    use super::super::{ListOptions, Storage, StorageError, WatchEvent};
-    use super::local::{EtcdCluster, EtcdServer};
-    use super::{Etcd3, Etcd3Config, Etcd3Error, normalize_prefix, prefix_range_end};
-
-    async fn start_server() -> EtcdServer {
-        EtcdServer::start(&[]).await.unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    /// A configuration for `server` under `prefix`, as the shared suite expects it: a small
-    /// per-watcher buffer (the slow-consumer case).
-    fn suite_config(server: &EtcdServer, prefix: &str) -> Etcd3Config {
-        Etcd3Config { watch_buffer: 64, ..server.config(prefix) }
-    }
-
-    /// A store on its own etcd, so revisions and compaction are the test's alone.
-    async fn fresh() -> (Store, EtcdServer) {
-        let server = start_server().await;
-        let store = Etcd3::connect(suite_config(&server, "/registry")).await.expect("connect");
-        (Arc::new(store), server)
-    }
-
-    super::super::suite::storage_suite!(fresh().await);
-
-    #[test]
-    fn test_prefix_range_end() {
-        assert_eq!(prefix_range_end(b"/registry/pods/"), b"/registry/pods0".to_vec());
-        assert_eq!(prefix_range_end(b"a\xff"), b"b".to_vec());
-        assert_eq!(prefix_range_end(b"\xff\xff"), vec![0]);
-        assert_eq!(prefix_range_end(b""), vec![0]);
-    }
-
-    #[test]
-    fn test_normalize_prefix() {
-        for (input, want) in [
-            ("/registry", "/registry"),
-            ("registry", "/registry"),
-            ("/registry/", "/registry"),
-            ("//a//b/", "/a/b"),
-            ("/", ""),
-            ("", ""),
-        ] {
-            assert_eq!(normalize_prefix(input), want, "{input:?}");
-        }
-    }
-
-    #[tokio::test]
-    async fn test_etcd_tls_unsupported() {
-        let with_ca =
-            Etcd3Config { ca_file: Some(PathBuf::from("/etc/ca.crt")), ..Etcd3Config::default() };
-        assert_eq!(Etcd3::connect(with_ca).await.unwrap_err(), Etcd3Error::TlsUnsupported);
-        let https = Etcd3Config {
-            endpoints: vec!["https://127.0.0.1:2379".to_string()],
-            ..Etcd3Config::default()
-        };
-        assert_eq!(Etcd3::connect(https).await.unwrap_err(), Etcd3Error::TlsUnsupported);
-        let none = Etcd3Config { endpoints: vec![], ..Etcd3Config::default() };
-        assert_eq!(Etcd3::connect(none).await.unwrap_err(), Etcd3Error::NoEndpoints);
-    }
-
-    #[tokio::test]
-    async fn test_etcd_unreachable() {
-        let port = super::local::free_port().expect("a free loopback port");
-        let config = Etcd3Config {
-            endpoints: vec![format!("http://127.0.0.1:{port}")],
-            dial_timeout: Duration::from_millis(300),
-            ..Etcd3Config::default()
-        };
-        let started = Instant::now();
-        let err = Etcd3::connect(config).await.unwrap_err();
-        assert!(matches!(err, Etcd3Error::Unreachable { .. }), "{err:?}");
-        assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
-        let storage: StorageError = err.into();
-        assert!(matches!(storage, StorageError::Unavailable(_)), "{storage:?}");
-    }
-
-    // Two stores on one etcd with different prefixes do not see each other, and keys are stored
-    // under the prefix.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn test_etcd_prefix_isolation() {
-        let server = EtcdServer::start(&[]).await.unwrap_or_else(|e| panic!("{e}"));
-        let a = Etcd3::connect(suite_config(&server, "/registry")).await.unwrap();
-        let b = Etcd3::connect(suite_config(&server, "/other/")).await.unwrap();
-        let raw = Etcd3::connect(suite_config(&server, "")).await.unwrap();
-        let rx = a.create("/pods/ns/x", b"a".to_vec()).await.unwrap();
-        b.create("/pods/ns/x", b"b".to_vec()).await.unwrap();
-        assert_eq!(a.get("/pods/ns/x").await.unwrap().unwrap().value, b"a");
-        assert_eq!(b.get("/pods/ns/x").await.unwrap().unwrap().value, b"b");
-        assert_eq!(a.count("/pods").await.unwrap(), 1);
-        for (prefix, value) in [("/registry", "a"), ("/other", "b")] {
-            let all = raw.list(prefix, ListOptions::recursive()).await.unwrap();
-            let got: Vec<(&str, &[u8])> =
-                all.items.iter().map(|kv| (kv.key.as_str(), kv.value.as_slice())).collect();
-            let key = format!("{prefix}/pods/ns/x");
-            assert_eq!(got, [(key.as_str(), value.as_bytes())]);
-        }
-        let mut w = a.watch("/pods", 0, true).await.unwrap();
-        b.create("/pods/ns/y", b"b".to_vec()).await.unwrap();
-        let r = a.create("/pods/ns/y", b"a".to_vec()).await.unwrap();
-        match next_event(&mut w).await {
-            WatchEvent::Added(e) => assert_eq!((e.key.as_str(), e.revision), ("/pods/ns/x", rx)),
-            other => panic!("{other:?}"),
-        }
-        match next_event(&mut w).await {
-            WatchEvent::Added(e) => assert_eq!((e.key.as_str(), e.revision), ("/pods/ns/y", r)),
-            other => panic!("{other:?}"),
-        }
-    }
-
-    // Revisions are etcd's own: a fresh etcd starts at 1.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn test_etcd_revisions_are_etcds() {
-        let server = EtcdServer::start(&[]).await.unwrap_or_else(|e| panic!("{e}"));
-        let s = Etcd3::connect(server.config("/registry")).await.unwrap();
-        assert_eq!(s.current_revision().await.unwrap(), 1);
-        assert_eq!(s.create("/pods/ns/a", b"a".to_vec()).await.unwrap(), 2);
-        s.create("/pods/ns/b", b"b".to_vec()).await.unwrap();
-        s.compact(3).await.unwrap();
-        assert_eq!(s.compacted_revision().await.unwrap(), 3);
-        let err = s.watch("/pods", 2, true).await.unwrap_err();
-        assert_eq!(err.to_string(), "too old resource version: 2 (3)");
-    }
-
-    // A server that goes away turns reads and writes into Unavailable, and ends watches with an
-    // error instead of leaving them hanging.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn test_etcd_server_gone() {
-        let server = EtcdServer::start(&[]).await.unwrap_or_else(|e| panic!("{e}"));
-        let config =
-            Etcd3Config { request_timeout: Duration::from_secs(2), ..suite_config(&server, "/r") };
-        let s = Etcd3::connect(config).await.unwrap();
-        s.create("/pods/ns/a", b"a".to_vec()).await.unwrap();
-        let mut w = s.watch("/pods", 0, true).await.unwrap();
-        assert!(matches!(next_event(&mut w).await, WatchEvent::Added(_)));
-        drop(server);
-        match next_event(&mut w).await {
-            WatchEvent::Error(StorageError::Unavailable(_)) => {}
-            other => panic!("{other:?}"),
-        }
-        let err = s.get("/pods/ns/a").await.unwrap_err();
-        assert!(matches!(err, StorageError::Unavailable(_)), "{err:?}");
-        let err = s.create("/pods/ns/b", b"b".to_vec()).await.unwrap_err();
-        assert!(matches!(err, StorageError::Unavailable(_)), "{err:?}");
-    }
-
-    // Lists and snapshots bigger than gRPC's default 4 MiB message still come back whole.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn test_etcd_large_list() {
-        let server = EtcdServer::start(&[]).await.unwrap_or_else(|e| panic!("{e}"));
-        let s = Etcd3::connect(suite_config(&server, "/registry")).await.unwrap();
-        let big = vec![b'x'; 1024 * 1024];
-        for i in 0..6 {
-            s.create(&format!("/configmaps/ns/c{i}"), big.clone()).await.unwrap();
-        }
-        let r = s.list("/configmaps", ListOptions::recursive()).await.unwrap();
-        assert_eq!(r.items.len(), 6);
-        assert!(r.items.iter().all(|kv| kv.value == big));
-        let mut w = s.watch("/configmaps", 0, true).await.unwrap();
-        for i in 0..6 {
-            match next_event(&mut w).await {
-                WatchEvent::Added(e) => assert_eq!(e.key, format!("/configmaps/ns/c{i}")),
-                other => panic!("{other:?}"),
-            }
-        }
-    }
-
-    // Mirrors RunOptionalTestProgressNotify: with progress notification on, an idle watcher
-    // learns the current revision.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn test_etcd_progress_notify() {
-        let server = EtcdServer::start(&["--experimental-watch-progress-notify-interval=200ms"])
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let config = Etcd3Config { progress_notify: true, ..suite_config(&server, "/registry") };
-        let s = Etcd3::connect(config).await.unwrap();
-        let r1 = s.create("/pods/ns/a", b"a".to_vec()).await.unwrap();
-        let mut w = s.watch("/pods", r1, true).await.unwrap();
-        let r2 = s.create("/other/x", b"x".to_vec()).await.unwrap();
-        loop {
-            match next_event(&mut w).await {
-                WatchEvent::Bookmark { revision } if revision == r2 => break,
-                WatchEvent::Bookmark { revision } => assert!(revision >= r1 && revision < r2),
-                other => panic!("{other:?}"),
-            }
-        }
-    }
-
-    async fn start_cluster() -> EtcdCluster {
-        EtcdCluster::start(3).await.unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    // The suite's basic cases hold against a 3-member cluster reached through all endpoints.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn test_etcd_cluster_smoke() {
-        let cluster = start_cluster().await;
-        assert_eq!(cluster.endpoints().len(), 3);
-        let store = |prefix: &str| {
-            let config = Etcd3Config { watch_buffer: 64, ..cluster.config(prefix) };
-            async move { Arc::new(Etcd3::connect(config).await.expect("connect")) as Store }
-        };
-        super::super::suite::test_create(store("/create").await).await;
-        super::super::suite::test_get(store("/get").await).await;
-        super::super::suite::test_list(store("/list").await).await;
-        super::super::suite::test_watch(store("/watch").await).await;
-        super::super::suite::test_watch_from_non_zero(store("/watch2").await).await;
-        super::super::suite::test_guaranteed_update(store("/update").await).await;
-    }
-
-    /// Collects a watch's events until `want` revisions were seen; when the watch ends with an
-    /// error it is resumed from the last revision delivered, as a caller would.
-    async fn follow(s: &Etcd3, mut w: super::super::Watch, mut last: u64, want: &[u64]) -> usize {
-        let mut seen = Vec::new();
-        let mut restarts = 0;
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while seen.len() < want.len() {
-            assert!(Instant::now() < deadline, "watch saw {seen:?} of {want:?}");
-            match tokio::time::timeout(Duration::from_secs(20), w.recv()).await {
-                Ok(Some(WatchEvent::Added(e))) => {
-                    assert!(e.revision > last, "out of order: {} after {last}", e.revision);
-                    last = e.revision;
-                    seen.push(e.revision);
-                }
-                Ok(Some(WatchEvent::Error(StorageError::Unavailable(_)))) | Ok(None) => {
-                    restarts += 1;
-                    w = loop {
-                        match s.watch("/pods", last, true).await {
-                            Ok(w) => break w,
-                            Err(StorageError::Unavailable(_)) => {
-                                assert!(Instant::now() < deadline, "watch never resumed");
-                                tokio::time::sleep(Duration::from_millis(50)).await;
-                            }
-                            Err(e) => panic!("{e:?}"),
-                        }
-                    };
-                }
-                Ok(Some(other)) => panic!("{other:?}"),
-                Err(_) => panic!("watch stalled after {seen:?} of {want:?}"),
-            }
-        }
-        // Writes that failed as Unavailable may still have landed: those show up too, so only
-        // the acknowledged ones are required.
-        for r in want {
-            assert!(seen.contains(r), "revision {r} missing from the watch: {seen:?}");
-        }
-        restarts
-    }
-
-    // Killing a member while a watch and writes run: writes succeed again within a deadline,
-    // reads agree with every acknowledged write, and the watch either continues or ends with
-    // Unavailable and resumes from its last revision without losing an event.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "about one run in three an acknowledged revision is missing from the resumed \
-                watch after a member is killed; kept runnable (cargo test -- --ignored) until fixed"]
-    async fn test_etcd_cluster_member_killed() {
-        for victim in [0, 1] {
-            let mut cluster = start_cluster().await;
-            let config = Etcd3Config {
-                request_timeout: Duration::from_secs(3),
-                ..cluster.config("/registry")
-            };
-            let s = Arc::new(Etcd3::connect(config).await.unwrap());
-            let start = s.current_revision().await.unwrap();
-            let w = s.watch("/pods", start, true).await.unwrap();
-            let killed = Arc::new(std::sync::atomic::AtomicBool::new(false));
-            let writer = {
-                let s = s.clone();
-                let killed = killed.clone();
-                tokio::spawn(async move {
-                    let mut acked = Vec::new();
-                    let mut failed = 0;
-                    let mut i = 0;
-                    let mut since_kill_ok = 0;
-                    let deadline = Instant::now() + Duration::from_secs(30);
-                    // Keep writing until 20 writes after the kill have succeeded.
-                    while since_kill_ok < 20 {
-                        assert!(
-                            Instant::now() < deadline,
-                            "writes did not recover: {failed} failed"
-                        );
-                        let key = format!("/pods/ns/k{i}");
-                        i += 1;
-                        match s.create(&key, key.clone().into_bytes()).await {
-                            Ok(r) => {
-                                acked.push((key, r));
-                                if killed.load(std::sync::atomic::Ordering::SeqCst) {
-                                    since_kill_ok += 1;
-                                }
-                            }
-                            Err(StorageError::Unavailable(_)) => failed += 1,
-                            Err(e) => panic!("{key}: {e:?}"),
-                        }
-                        tokio::task::yield_now().await;
-                    }
-                    acked
-                })
-            };
-            // Let some writes through, then kill a member.
-            let t = Instant::now();
-            while s.count("/pods").await.unwrap_or(0) < 5 {
-                assert!(t.elapsed() < Duration::from_secs(20));
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-            assert!(cluster.kill(victim));
-            killed.store(true, std::sync::atomic::Ordering::SeqCst);
-            let acked = writer.await.unwrap();
-            // Every acknowledged write reads back, singly and in a list.
-            for (key, r) in &acked {
-                let kv = s.get(key).await.unwrap().unwrap_or_else(|| panic!("{key} lost"));
-                assert_eq!((kv.value.as_slice(), kv.mod_revision), (key.as_bytes(), *r));
-            }
-            let list = s.list("/pods", ListOptions::recursive()).await.unwrap();
-            for (key, _) in &acked {
-                assert!(list.items.iter().any(|kv| &kv.key == key), "{key} not listed");
-            }
-            let revs: Vec<u64> = acked.iter().map(|(_, r)| *r).collect();
-            follow(&s, w, start, &revs).await;
-        }
     }
 }

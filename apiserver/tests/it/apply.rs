@@ -432,7 +432,7 @@ async fn test_apply_custom_resource_uses_its_schema() {
                 "properties": {"spec": {"type": "object", "properties": {
                     "ports": {"type": "array", "x-kubernetes-list-type": "map",
                               "x-kubernetes-list-map-keys": ["name"],
-                              "items": {"type": "object", "properties": {
+                              "items": {"type": "object", "required": ["name"], "properties": {
                                   "name": {"type": "string"}, "port": {"type": "integer"}}}},
                     "tags": {"type": "array", "items": {"type": "string"}},
                 }}},

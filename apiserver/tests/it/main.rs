@@ -18,7 +18,11 @@ mod apply;
 mod crd;
 mod eviction;
 mod rest;
+mod serviceaccount;
 mod watch;
+
+/// The service account token issuer of test servers.
+pub const ISSUER: &str = "https://kubernetes.default.svc.cluster.local";
 
 /// An in-process server.
 pub struct Server {
@@ -51,13 +55,23 @@ impl Server {
             node_ports: (30000, 32767),
         };
         let (stop, shutdown) = tokio::sync::watch::channel(false);
-        let api = Arc::new(ApiServer::new(
+        let mut api = ApiServer::new(
             registry,
             "127.0.0.1:6443",
             services,
             Authenticator::default(),
             shutdown,
-        ));
+        );
+        let issuer = apiserver::serviceaccount::TokenIssuer::load(
+            &apiserver::serviceaccount::IssuerConfig {
+                issuers: vec![ISSUER.into()],
+                extend_expiration: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        api.service_accounts = Some(Arc::new(issuer));
+        let api = Arc::new(api);
         apiserver::bootstrap::run(&api.registry, "10.0.0.1", "127.0.0.1", 6443).await.unwrap();
         api.ready.store(true, std::sync::atomic::Ordering::SeqCst);
         tokio::spawn(apiserver::apiextensions::run(api.clone()));

@@ -29,6 +29,8 @@ const CASES: &[Case] = &[
     Case { name: "get/chunk-size", run: chunk_size },
     Case { name: "get/selectors", run: selectors },
     Case { name: "errors", run: errors },
+    Case { name: "serviceaccount/token", run: serviceaccount_token },
+    Case { name: "drain/eviction", run: drain_eviction },
     Case { name: "helm/lifecycle", run: helm_lifecycle },
     Case { name: "python/client", run: python_client },
 ];
@@ -1031,4 +1033,160 @@ deleted py-cm
 read after delete: 404 Not Found
 ",
     )
+}
+
+/// `kubectl create token` issues a token the server then accepts as the service account.
+fn serviceaccount_token(ctx: &Ctx) -> Result<()> {
+    let ns = ctx.namespace("sa")?;
+    ctx.kubectl_expect(
+        &["create", "serviceaccount", "robot", "-n", &ns],
+        "serviceaccount/robot created\n",
+    )?;
+    let token = ctx.kubectl_ok(&["create", "token", "robot", "-n", &ns, "--duration", "15m"])?;
+    let token = token.trim();
+    expect_match("token", token, r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")?;
+    let err = ctx.kubectl_fails(&[
+        "create",
+        "token",
+        "robot",
+        "-n",
+        &ns,
+        "--bound-object-kind",
+        "Pod",
+        "--bound-object-name",
+        "nope",
+    ])?;
+    expect_eq(
+        "bound to a missing pod",
+        &err,
+        "error: failed to create token: pods \"nope\" not found\n",
+    )?;
+    let err = ctx.kubectl_fails(&["create", "token", "robot", "-n", &ns, "--duration", "1m"])?;
+    expect_eq(
+        "too short",
+        &err,
+        "error: failed to create token: TokenRequest.authentication.k8s.io \"\" is invalid: spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes\n",
+    )?;
+
+    // A kubeconfig with nothing but the server, its CA and the token.
+    let view = |path: &str| {
+        ctx.kubectl_ok(&["config", "view", "--raw", "--minify", "-o", &format!("jsonpath={path}")])
+    };
+    let server = view("{.clusters[0].cluster.server}")?;
+    let ca = view("{.clusters[0].cluster.certificate-authority-data}")?;
+    let kubeconfig = ctx.write(
+        "robot.kubeconfig",
+        &format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {server}\n    certificate-authority-data: {ca}\nusers:\n- name: robot\n  user:\n    token: {token}\ncontexts:\n- name: robot\n  context:\n    cluster: c\n    user: robot\n    namespace: {ns}\ncurrent-context: robot\n"
+        ),
+    )?;
+    ctx.kubectl_expect(
+        &[
+            "--kubeconfig",
+            &kubeconfig,
+            "auth",
+            "whoami",
+            "-o",
+            "jsonpath={.status.userInfo.username}",
+        ],
+        &format!("system:serviceaccount:{ns}:robot"),
+    )?;
+    ctx.kubectl_expect(
+        &["--kubeconfig", &kubeconfig, "get", "serviceaccount", "robot", "-o", "name"],
+        "serviceaccount/robot\n",
+    )?;
+    // Deleting the account invalidates its tokens.
+    ctx.kubectl_ok(&["delete", "serviceaccount", "robot", "-n", &ns])?;
+    let err = ctx
+        .kubectl(&["--kubeconfig", &kubeconfig, "get", "pods"])?
+        .fails("kubectl get pods with a dead token")?;
+    expect_match(
+        "dead token",
+        &err,
+        r"(?s).*error: You must be logged in to the server \(Unauthorized\)\n",
+    )
+}
+
+/// `kubectl drain` cordons a node and evicts its pods through `pods/eviction`, and is held back
+/// by a PodDisruptionBudget with no disruption left.
+fn drain_eviction(ctx: &Ctx) -> Result<()> {
+    let ns = ctx.namespace("drain")?;
+    let node = "e2e-drain-node";
+    ctx.kubectl_stdin(
+        &["apply", "-f", "-"],
+        &format!("apiVersion: v1\nkind: Node\nmetadata:\n  name: {node}\n"),
+    )?
+    .ok("create the node")?;
+    let pod = |name: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: {ns}\n  labels:\n    app: web\nspec:\n  nodeName: {node}\n  terminationGracePeriodSeconds: 0\n  containers:\n  - name: c\n    image: registry.k8s.io/pause:3.10\n"
+        )
+    };
+    for name in ["web-1", "web-2"] {
+        ctx.kubectl_stdin(&["apply", "-f", "-"], &pod(name))?.ok("create a pod")?;
+        ctx.kubectl_ok(&[
+            "patch",
+            "pod",
+            name,
+            "-n",
+            &ns,
+            "--subresource=status",
+            "--type=merge",
+            "-p",
+            r#"{"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}}"#,
+        ])?;
+    }
+    // A budget that, as its controller would compute, allows no disruption.
+    ctx.kubectl_ok(&[
+        "create",
+        "poddisruptionbudget",
+        "web",
+        "-n",
+        &ns,
+        "--selector=app=web",
+        "--min-available=2",
+    ])?;
+    let generation =
+        ctx.kubectl_ok(&["get", "pdb", "web", "-n", &ns, "-o", "jsonpath={.metadata.generation}"])?;
+    ctx.kubectl_ok(&[
+        "patch", "pdb", "web", "-n", &ns, "--subresource=status", "--type=merge", "-p",
+        &format!(r#"{{"status":{{"observedGeneration":{generation},"disruptionsAllowed":0,"currentHealthy":2,"desiredHealthy":2,"expectedPods":2}}}}"#),
+    ])?;
+    let out = ctx.kubectl(&["drain", node, "--timeout=3s", "--force", "--pod-selector=app=web"])?;
+    let blocked = out.fails("kubectl drain blocked by the budget")?;
+    expect_match(
+        "drain blocked",
+        &blocked,
+        r#"(?s).*error when evicting pods/"web-[12]" -n "e2e-drain" \(will retry after 5s\): Cannot evict pod as it would violate the pod's disruption budget\..*"#,
+    )?;
+    ctx.kubectl_expect(&["get", "node", node, "-o", "jsonpath={.spec.unschedulable}"], "true")?;
+
+    // With a disruption to spare, one pod goes; then the budget is spent again.
+    ctx.kubectl_ok(&[
+        "patch",
+        "pdb",
+        "web",
+        "-n",
+        &ns,
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        r#"{"status":{"disruptionsAllowed":1}}"#,
+    ])?;
+    let out = ctx.kubectl(&["drain", node, "--timeout=3s", "--force", "--pod-selector=app=web"])?;
+    expect_match("one eviction", &out.stdout, r"(?s).*pod/web-[12] evicted\n.*")?;
+    ctx.kubectl_expect(
+        &["get", "pdb", "web", "-n", &ns, "-o", "jsonpath={.status.disruptionsAllowed}"],
+        "0",
+    )?;
+    let left = ctx.kubectl_ok(&["get", "pods", "-n", &ns, "-o", "name"])?;
+    expect_eq("pods left", &left.lines().count().to_string(), "1")?;
+
+    // Without the budget the drain completes.
+    ctx.kubectl_ok(&["delete", "pdb", "web", "-n", &ns])?;
+    let drained =
+        ctx.kubectl_ok(&["drain", node, "--timeout=20s", "--force", "--pod-selector=app=web"])?;
+    expect_match("drained", &drained, &format!(r"(?s).*node/{node} drained\n"))?;
+    ctx.kubectl_expect(&["get", "pods", "-n", &ns, "-o", "name"], "")?;
+    ctx.kubectl_ok(&["delete", "node", node]).map(|_| ())
 }

@@ -1,14 +1,44 @@
-//! CustomResourceDefinitions: a controller that serves each definition's resources (marking it
-//! `NamesAccepted` and `Established`), and removes them with all their objects when the
-//! definition is deleted; plus the tables of custom resources from `additionalPrinterColumns`.
+//! CustomResourceDefinitions (k8s.io/apiextensions-apiserver).
+//!
+//! - This module: the controller that serves each definition's resources (marking it
+//!   `NamesAccepted` and `Established`, publishing discovery and OpenAPI) and removes them with
+//!   all their objects when the definition is deleted.
+//! - [`validation`]: validation of the definitions themselves (structural schemas, names,
+//!   versions, subresources, columns, conversion, stored versions).
+//! - [`definition`]: the strategy of custom objects: [`Definition`] prunes unknown fields
+//!   ([`pruning`]), applies defaults ([`defaulting`]), validates against the version's schema
+//!   ([`validator`], [`formats`]), embedded object metadata ([`objectmeta`]) and list types
+//!   ([`listtype`]), splits spec and status, bumps the generation, keeps objects at the storage
+//!   version while serving every version (conversion `None`), and backs the scale subresource.
+//! - [`schema`]: schemas read as structural schemas and checked to be structural.
+//! - [`table`]: tables from `additionalPrinterColumns`.
+//!
+//! `x-kubernetes-validations` rules are checked for their static shape but not evaluated, and
+//! webhook conversion is served as `None`.
+
+pub mod defaulting;
+pub mod definition;
+pub mod formats;
+pub mod listtype;
+pub mod objectmeta;
+pub mod pruning;
+pub mod schema;
+pub mod table;
+pub mod validation;
+pub mod validator;
+
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use apimachinery::codec::{Table, TableColumnDefinition, TableRow};
 use apimachinery::errors::StatusError;
 use apimachinery::runtime::{ResourceInfo, SubresourceInfo};
 use serde_json::{Value, json};
+
+pub use definition::{Definition, WriteKind, finalizer_warnings};
+pub use table::table;
 
 use crate::endpoints::ApiServer;
 use crate::registry::{
@@ -28,8 +58,10 @@ fn strings(v: Option<&Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The served versions of a definition as the registry serves them.
+/// The served versions of a definition as the registry serves them, highest priority first
+/// (the order discovery lists them in, the first being the preferred version).
 pub fn served_versions(crd: &Value) -> Vec<CustomResource> {
+    let definition = Arc::new(Definition::from_crd(crd));
     let spec = crd.get("spec").cloned().unwrap_or_default();
     let group = spec.get("group").and_then(Value::as_str).unwrap_or("").to_string();
     let names = spec.get("names").cloned().unwrap_or_default();
@@ -113,8 +145,15 @@ pub fn served_versions(crd: &Value) -> Vec<CustomResource> {
             list_kind = format!("{kind}List");
         }
         let schema = v.pointer("/schema/openAPIV3Schema").cloned();
-        out.push(CustomResource { info, columns, list_kind, schema });
+        out.push(CustomResource {
+            info,
+            columns,
+            list_kind,
+            schema,
+            definition: definition.clone(),
+        });
     }
+    out.sort_by(|a, b| definition::compare_versions(&b.info.version, &a.info.version));
     out
 }
 
@@ -177,16 +216,12 @@ async fn sync(api: &Arc<ApiServer>, crd: &Value) -> Result<(), StatusError> {
         }
         next.meta_mut().insert("finalizers".into(), json!(finalizers));
         let names = next.pointer("/spec/names").cloned().unwrap_or_default();
-        let stored: Vec<Value> = next
-            .pointer("/spec/versions")
+        let previous: Vec<String> = next
+            .pointer("/status/storedVersions")
             .and_then(Value::as_array)
-            .map(|vs| {
-                vs.iter()
-                    .filter(|v| v.get("storage").and_then(Value::as_bool) == Some(true))
-                    .filter_map(|v| v.get("name").cloned())
-                    .collect()
-            })
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
             .unwrap_or_default();
+        let stored = validation::stored_versions(&next, &previous);
         next["status"] = json!({
             "conditions": [
                 condition("NamesAccepted", "NoConflicts", "no conflicts found"),
@@ -285,77 +320,5 @@ pub async fn run(api: Arc<ApiServer>) {
                 Some(StoreEvent::Error(_)) | None => break,
             }
         }
-    }
-}
-
-/// The table of custom resources with these columns (upstream's CRD table convertor).
-pub fn table(columns: &[PrinterColumn], objects: &[Value], now: jiff::Timestamp) -> Table {
-    let mut t = Table::new();
-    t.column_definitions.push(TableColumnDefinition {
-        name: "Name".into(),
-        type_: "string".into(),
-        format: "name".into(),
-        description: crate::printers::column_definitions("", "configmaps")
-            .first()
-            .map(|c| c.description.clone())
-            .unwrap_or_default(),
-        priority: 0,
-    });
-    for c in columns {
-        t.column_definitions.push(TableColumnDefinition {
-            name: c.name.clone(),
-            type_: c.type_.clone(),
-            format: c.format.clone(),
-            description: c.description.clone(),
-            priority: c.priority,
-        });
-    }
-    let paths: Vec<Option<apimachinery::jsonpath::JsonPath>> = columns
-        .iter()
-        .map(|c| {
-            apimachinery::jsonpath::JsonPath::parse(&c.name, &format!("{{{}}}", c.json_path))
-                .ok()
-                .map(|p| p.allow_missing_keys(true))
-        })
-        .collect();
-    for obj in objects {
-        let mut cells = vec![json!(obj.name())];
-        for (c, path) in columns.iter().zip(&paths) {
-            let value = path
-                .as_ref()
-                .and_then(|p| p.find_results(obj).ok())
-                .and_then(|r| r.into_iter().next())
-                .and_then(|r| r.into_iter().next());
-            cells.push(match value {
-                None | Some(Value::Null) => Value::Null,
-                Some(v) => cell(&c.type_, v, now),
-            });
-        }
-        t.rows.push(TableRow { cells, ..Default::default() });
-    }
-    t
-}
-
-fn cell(type_: &str, v: Value, now: jiff::Timestamp) -> Value {
-    match type_ {
-        "integer" => v
-            .as_i64()
-            .or_else(|| v.as_f64().map(|f| f as i64))
-            .map(Value::from)
-            .unwrap_or(Value::Null),
-        "number" => v.as_f64().map(Value::from).unwrap_or(Value::Null),
-        "boolean" => v.as_bool().map(Value::from).unwrap_or(Value::Null),
-        "date" => match v.as_str().and_then(|s| s.parse::<jiff::Timestamp>().ok()) {
-            Some(t) => {
-                let nanos = now.duration_since(t).as_nanos().clamp(0, i64::MAX as i128) as i64;
-                json!(crate::printers::human_duration(nanos))
-            }
-            None => json!("<invalid>"),
-        },
-        // Strings print as the JSONPath printer prints any value.
-        _ => match v {
-            Value::String(s) => json!(s),
-            other => json!(other.to_string()),
-        },
     }
 }
