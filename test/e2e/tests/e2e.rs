@@ -14,6 +14,7 @@ const CASES: &[Case] = &[
     Case { name: "discovery/api-versions", run: api_versions },
     Case { name: "discovery/api-resources", run: api_resources },
     Case { name: "namespace/create-get", run: namespace_create_get },
+    Case { name: "explain", run: explain },
     Case { name: "apply/client-side", run: apply_client_side },
     Case { name: "apply/server-side-conflict", run: apply_server_side_conflict },
     Case { name: "diff", run: diff },
@@ -1189,4 +1190,27 @@ fn drain_eviction(ctx: &Ctx) -> Result<()> {
     expect_match("drained", &drained, &format!(r"(?s).*node/{node} drained\n"))?;
     ctx.kubectl_expect(&["get", "pods", "-n", &ns, "-o", "name"], "")?;
     ctx.kubectl_ok(&["delete", "node", node]).map(|_| ())
+}
+
+/// `kubectl explain` reads the served OpenAPI v3 documents, for built-in and custom kinds.
+fn explain(ctx: &Ctx) -> Result<()> {
+    ctx.kubectl_expect(
+        &["explain", "pods.spec.containers.image"],
+        "KIND:       Pod\nVERSION:    v1\n\nFIELD: image <string>\n\n\nDESCRIPTION:\n    Container image name. More info:\n    https://kubernetes.io/docs/concepts/containers/images This field is optional\n    to allow higher level config management to default or override container\n    images in workload controllers like Deployments and StatefulSets.\n    \n\n",
+    )?;
+    let out = ctx.kubectl_ok(&["explain", "deployment.spec.strategy", "--recursive"])?;
+    expect_match(
+        "explain --recursive",
+        &out,
+        r"(?s)GROUP:      apps\nKIND:       Deployment\nVERSION:    v1\n\nFIELD: strategy <DeploymentStrategy>\n.*FIELDS:\n  rollingUpdate\t<RollingUpdateDeployment>\n    maxSurge\t<IntOrString>\n    maxUnavailable\t<IntOrString>\n  type\t<string>\n.*",
+    )?;
+    establish_crd(ctx)?;
+    let out = ctx.kubectl_ok(&["explain", "widgets.spec"])?;
+    expect_match(
+        "explain a custom resource",
+        &out,
+        r"(?s)GROUP:      e2e\.example\.com\nKIND:       Widget\nVERSION:    v1\n\nFIELD: spec <Object>\n.*FIELDS:\n  color\t<string>\n.*  size\t<integer>\n.*",
+    )?;
+    let err = ctx.kubectl_fails(&["explain", "pods.spec.nope"])?;
+    expect_eq("explain a missing field", &err, "error: field \"nope\" does not exist\n")
 }
