@@ -20,6 +20,7 @@ pub mod bootstrap;
 pub mod endpoints;
 pub mod fieldmanager;
 pub mod kinds;
+pub mod kubelet;
 pub mod metrics;
 pub mod openapi;
 pub mod printers;
@@ -153,6 +154,26 @@ pub struct Options {
     /// Overrides the jwks_uri of /.well-known/openid-configuration.
     #[arg(long)]
     pub service_account_jwks_uri: Option<String>,
+
+    /// Client certificate (PEM) presented to kubelets.
+    #[arg(long)]
+    pub kubelet_client_certificate: Option<PathBuf>,
+
+    /// Key (PEM) of --kubelet-client-certificate.
+    #[arg(long)]
+    pub kubelet_client_key: Option<PathBuf>,
+
+    /// CA bundle kubelets' serving certificates are verified with (unverified when unset).
+    #[arg(long)]
+    pub kubelet_certificate_authority: Option<PathBuf>,
+
+    /// The node address types tried, in order, to reach a kubelet.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "Hostname,InternalDNS,InternalIP,ExternalDNS,ExternalIP"
+    )]
+    pub kubelet_preferred_address_types: Vec<String>,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -308,6 +329,12 @@ pub async fn start(options: Options) -> Result<Running, ComponentError> {
     let mut api =
         endpoints::ApiServer::new(registry, &server_address, services, authn, shutdown.clone());
     api.service_accounts = Some(Arc::new(issuer));
+    api.kubelets = kubelet::KubeletClients::new(kubelet::KubeletClientConfig {
+        client_certificate: options.kubelet_client_certificate.clone(),
+        client_key: options.kubelet_client_key.clone(),
+        certificate_authority: options.kubelet_certificate_authority.clone(),
+        preferred_address_types: options.kubelet_preferred_address_types.clone(),
+    });
     let api = Arc::new(api);
     let service_ip = api.services.kubernetes_service_ip().to_string();
     bootstrap::run(&api.registry, &service_ip, &advertise.to_string(), addr.port())

@@ -3,6 +3,7 @@
 
 pub mod discovery;
 mod eviction;
+mod logs;
 pub mod request_info;
 mod resource;
 mod response;
@@ -52,6 +53,8 @@ pub struct ApiServer {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Issues and checks service account tokens (`None`: the token subresource is not served).
     pub service_accounts: Option<Arc<crate::serviceaccount::TokenIssuer>>,
+    /// Reaches kubelets for `pods/log` (the `--kubelet-*` flags).
+    pub kubelets: crate::kubelet::KubeletClients,
 }
 
 impl ApiServer {
@@ -76,6 +79,7 @@ impl ApiServer {
             authn,
             metrics: Arc::new(crate::metrics::Metrics::new()),
             service_accounts: None,
+            kubelets: Default::default(),
         }
     }
 }

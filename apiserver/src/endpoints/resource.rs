@@ -342,6 +342,9 @@ async fn serve_inner(
                 crate::serviceaccount::create_token(server, &namespace, &ri.name, req).await?;
             return Ok(encode(&out, StatusCode::CREATED, &token));
         }
+        ("log", "get") if info.group.is_empty() && info.resource == "pods" => {
+            return super::logs::serve(server, ctx, &store, &namespace, &ri.name).await;
+        }
         ("eviction", "create") => {
             return super::eviction::eviction(
                 server, ctx, &store, &namespace, &ri.name, body, &write,

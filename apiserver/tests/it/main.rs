@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 mod apply;
 mod crd;
 mod eviction;
+mod logs;
 mod rest;
 mod serviceaccount;
 mod watch;

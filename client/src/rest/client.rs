@@ -507,6 +507,15 @@ impl Client {
         self.streaming(&req, Throttle::First).await
     }
 
+    /// Like [`Client::send_streaming`], but hands back any answer, whatever its status, for
+    /// callers that relay another server's response (the apiserver proxying to kubelets).
+    pub async fn send_streaming_unchecked(
+        &self,
+        req: Request,
+    ) -> Result<http::Response<Incoming>, Error> {
+        self.send_with_retries(&req, Throttle::First).await
+    }
+
     async fn streaming(
         &self,
         req: &Request,
