@@ -12,6 +12,7 @@ use client::rest::{Client, Config};
 
 mod discovery;
 mod dynamic;
+mod informer;
 mod leaderelection;
 mod record;
 mod rest;
