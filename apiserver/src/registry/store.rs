@@ -17,8 +17,34 @@ use crate::storage::cacher::{CacheEvent, Cacher, WatchOptions};
 use crate::storage::{KeyValue, ListOptions, Storage, StorageError, WatchEvent};
 use crate::strategy::Strategy;
 
-/// How many times a write retries after losing a compare-and-swap race it did not ask for.
-const MAX_RETRIES: usize = 16;
+/// How long a write keeps retrying after losing compare-and-swap races it did not ask for.
+/// Upstream's GuaranteedUpdate retries until the request's context ends; this is that bound.
+const RETRY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The attempts of a compare-and-swap write: the first at once, the next after letting the
+/// other writers run, until [`RETRY_TIMEOUT`].
+struct Attempts {
+    deadline: Option<tokio::time::Instant>,
+}
+
+impl Attempts {
+    fn new() -> Self {
+        Attempts { deadline: None }
+    }
+
+    async fn next(&mut self) -> bool {
+        match self.deadline {
+            None => {
+                self.deadline = Some(tokio::time::Instant::now() + RETRY_TIMEOUT);
+                true
+            }
+            Some(deadline) => {
+                tokio::task::yield_now().await;
+                tokio::time::Instant::now() < deadline
+            }
+        }
+    }
+}
 
 /// Options every write takes.
 #[derive(Debug, Clone, Default)]
@@ -463,7 +489,8 @@ impl Store {
         track: Option<Track<'_>>,
     ) -> Result<(Value, bool), StatusError> {
         let key = self.key(namespace, name);
-        for _ in 0..MAX_RETRIES {
+        let mut attempts = Attempts::new();
+        while attempts.next().await {
             let current = self.storage.get(&key).await.map_err(|e| self.err(e, name))?;
             let Some(current) = current else {
                 if !create_on_update || subresource.is_some() {
@@ -529,14 +556,10 @@ impl Store {
                     }
                     return Ok((new, false));
                 }
-                Err(StorageError::Conflict { .. }) if wanted_rv.is_empty() => continue,
-                Err(StorageError::Conflict { .. }) => {
-                    return Err(StatusError::new_conflict(
-                        &self.group_resource(),
-                        name,
-                        CONFLICT_MESSAGE,
-                    ));
-                }
+                // Someone wrote in between: build the update again from what is current. A
+                // resourceVersion the caller asked for is checked against it above, so a stale
+                // one ends in 409 there; one taken from the current object (patches) does not.
+                Err(StorageError::Conflict { .. }) => continue,
                 Err(e) => return Err(self.err(e, name)),
             }
         }
@@ -564,7 +587,8 @@ impl Store {
         options: &WriteOptions,
     ) -> Result<(Value, bool), StatusError> {
         let key = self.key(namespace, name);
-        for _ in 0..MAX_RETRIES {
+        let mut attempts = Attempts::new();
+        while attempts.next().await {
             let Some(current) = self.storage.get(&key).await.map_err(|e| self.err(e, name))? else {
                 return Err(StatusError::new_not_found(&self.group_resource(), name));
             };
@@ -694,7 +718,8 @@ impl Store {
         options: &DeleteOptions,
     ) -> Result<DeleteOutcome, StatusError> {
         let key = self.key(namespace, name);
-        for _ in 0..MAX_RETRIES {
+        let mut attempts = Attempts::new();
+        while attempts.next().await {
             let Some(current) = self.storage.get(&key).await.map_err(|e| self.err(e, name))? else {
                 return Err(StatusError::new_not_found(&self.group_resource(), name));
             };
