@@ -17,6 +17,7 @@ pub mod api;
 pub mod apiextensions;
 pub mod authn;
 pub mod bootstrap;
+pub mod conversion;
 pub mod endpoints;
 pub mod fieldmanager;
 pub mod kinds;

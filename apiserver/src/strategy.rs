@@ -128,6 +128,14 @@ impl Strategy for BuiltinStrategy {
         }
     }
 
+    fn after_read(&self, info: &ResourceInfo, obj: &mut Value) {
+        crate::conversion::normalize_stored(info, obj);
+    }
+
+    fn before_write(&self, info: &ResourceInfo, obj: &mut Value) {
+        crate::conversion::normalize_stored(info, obj);
+    }
+
     fn allow_create_on_update(&self, info: &ResourceInfo) -> bool {
         matches!(
             (info.group.as_str(), info.resource.as_str()),

@@ -23,7 +23,7 @@ use super::response::{bytes, status_json, status_response};
 use super::{ApiServer, Body, Ctx};
 use crate::fieldmanager::FieldManager;
 use crate::registry::{
-    DeleteOptions, DeleteOutcome, ListParams, ObjectMetaExt, Predicate, Store, WriteOptions,
+    DeleteOptions, DeleteOutcome, ListParams, ObjectMetaExt, Store, WriteOptions,
 };
 
 /// A request body's wire format.
@@ -128,6 +128,11 @@ pub(super) fn with_type(mut obj: Value, info: &ResourceInfo) -> Value {
     obj
 }
 
+/// A stored object as served at `info`: converted to the request's version, with its type.
+pub(super) fn served(obj: Value, info: &ResourceInfo) -> Value {
+    with_type(crate::conversion::to_served(obj, info), info)
+}
+
 fn partial_metadata(obj: &Value, version: &str) -> Value {
     json!({
         "kind": "PartialObjectMetadata",
@@ -136,7 +141,7 @@ fn partial_metadata(obj: &Value, version: &str) -> Value {
     })
 }
 
-/// Renders objects as a `Table` (rows carry metadata or the object per `includeObject`).
+/// Renders stored objects as a `Table` (rows carry metadata or the object per `includeObject`).
 pub(super) fn table(
     columns: Option<&[crate::registry::PrinterColumn]>,
     info: &ResourceInfo,
@@ -149,12 +154,15 @@ pub(super) fn table(
     let now = jiff::Timestamp::now();
     let mut t = match columns {
         Some(columns) => crate::apiextensions::table(columns, objects, now),
-        None => crate::printers::to_table(&info.group, &info.resource, objects, now),
+        None => {
+            let (group, resource) = crate::conversion::printer_resource(info);
+            crate::printers::to_table(group, resource, objects, now)
+        }
     };
     for (row, obj) in t.rows.iter_mut().zip(objects) {
         row.object = match include_object {
             "None" => Value::Null,
-            "Object" => with_type(obj.clone(), info),
+            "Object" => served(obj.clone(), info),
             _ => partial_metadata(obj, version),
         };
     }
@@ -175,7 +183,7 @@ fn respond_object(
     obj: Value,
 ) -> Response<Body> {
     let value = match &out.target {
-        ResponseTarget::Object => with_type(obj, info),
+        ResponseTarget::Object => served(obj, info),
         ResponseTarget::Table { version } => table(
             out.columns.as_deref(),
             info,
@@ -379,7 +387,7 @@ async fn serve_inner(
                     if returns_deleted_object(&info) {
                         Ok(respond_object(&out, &info, StatusCode::OK, obj))
                     } else {
-                        Ok(encode(&out, StatusCode::OK, &delete_status(&info, &obj)))
+                        Ok(encode(&out, StatusCode::OK, &delete_status(store.info(), &obj)))
                     }
                 }
                 DeleteOutcome::Pending(obj) => Ok(respond_object(&out, &info, StatusCode::OK, obj)),
@@ -388,7 +396,7 @@ async fn serve_inner(
         "deletecollection" => {
             let options = delete_options(ctx, &body, dry_run)?;
             let params = ListParams::from_query(&ctx.query)?;
-            let predicate = Predicate::new(&info.group, &info.resource, info.namespaced, &params)?;
+            let predicate = crate::conversion::predicate(&info, &params)?;
             let ns = (!namespace.is_empty()).then_some(namespace.as_str());
             let page = store
                 .list(
@@ -400,7 +408,9 @@ async fn serve_inner(
             let mut items = Vec::new();
             for obj in page.items {
                 match store.delete(obj.namespace(), obj.name(), &options).await {
-                    Ok(DeleteOutcome::Deleted(o) | DeleteOutcome::Pending(o)) => items.push(o),
+                    Ok(DeleteOutcome::Deleted(o) | DeleteOutcome::Pending(o)) => {
+                        items.push(crate::conversion::to_served(o, &info))
+                    }
                     Err(e) if e.is_not_found() => {}
                     Err(e) => return Err(e),
                 }
@@ -456,7 +466,7 @@ async fn list(
     namespace: &str,
 ) -> Result<Response<Body>, StatusError> {
     let params = ListParams::from_query(&ctx.query)?;
-    let predicate = Predicate::new(&info.group, &info.resource, info.namespaced, &params)?;
+    let predicate = crate::conversion::predicate(info, &params)?;
     let ns = (!namespace.is_empty()).then_some(namespace);
     let page = store.list(ns, &params, &predicate).await?;
     let meta = list_meta(&page);
@@ -489,7 +499,7 @@ async fn list(
                 .map(|o| {
                     if builtin {
                         // Typed lists carry no type on their items.
-                        let mut o = o;
+                        let mut o = crate::conversion::to_served(o, info);
                         if let Some(m) = o.as_object_mut() {
                             m.remove("kind");
                             m.remove("apiVersion");
@@ -528,7 +538,8 @@ pub(super) fn body_format(ctx: &Ctx) -> Result<BodyFormat, StatusError> {
 }
 
 /// Decodes a create or update body: format, type checks, namespace and name checks, field
-/// validation (`fieldValidation`), and the typed round trip for built-in kinds.
+/// validation (`fieldValidation`), and the typed round trip for built-in kinds. The object
+/// comes back in the version it is stored at.
 pub(super) fn decode_body(
     ctx: &Ctx,
     info: &ResourceInfo,
@@ -537,7 +548,7 @@ pub(super) fn decode_body(
     url_name: Option<&str>,
 ) -> Result<Value, StatusError> {
     let format = body_format(ctx)?;
-    let mut obj = decode_raw(body, format)?;
+    let mut obj = crate::conversion::to_request_version(decode_raw(body, format)?, info);
     check_type(&mut obj, info)?;
     field_validation(ctx, info, body, format)?;
     if let Some(ops) = crate::kinds::lookup(&info.group, &info.version, &info.kind) {
@@ -566,7 +577,7 @@ pub(super) fn decode_body(
             )));
         }
     }
-    Ok(obj)
+    Ok(crate::conversion::to_storage(obj, info))
 }
 
 /// Parses a body into JSON.
@@ -773,7 +784,9 @@ async fn create(
         server.services.allocate(store, &mut obj).await?;
     }
     let fm = FieldManager::for_resource(server, info, "");
-    let track = move |live: Option<&Value>, new: &mut Value| fm.update(live, new, &manager);
+    let track = move |live: Option<&Value>, new: &mut Value| {
+        crate::conversion::track_served(info, live, new, |l, n| fm.update(l, n, &manager))
+    };
     let created = store.create_tracked(namespace, obj, write, Some(&track)).await?;
     Ok(with_warnings(respond_object(out, info, StatusCode::CREATED, created), &warnings))
 }
@@ -827,7 +840,9 @@ async fn update(
     let create_on_update = server.registry.allow_create_on_update(info);
     let subresource = if sub.is_empty() { None } else { Some(sub) };
     let fm = FieldManager::for_resource(server, info, sub);
-    let track = move |live: Option<&Value>, new: &mut Value| fm.update(live, new, &manager);
+    let track = move |live: Option<&Value>, new: &mut Value| {
+        crate::conversion::track_served(info, live, new, |l, n| fm.update(l, n, &manager))
+    };
     let (obj, created) = store
         .update_tracked(
             namespace,
@@ -935,6 +950,11 @@ async fn patch(
     let warnings = Arc::new(std::sync::Mutex::new(Vec::new()));
     let (seen, main_resource) = (warnings.clone(), sub.is_empty());
     let update = move |current: Option<&Value>| -> Result<Value, StatusError> {
+        // The patch applies to the object in the request's version.
+        let in_version = current
+            .filter(|_| crate::conversion::differs_from_storage(&info2))
+            .map(|c| crate::conversion::to_served(c.clone(), &info2));
+        let current = in_version.as_ref().or(current);
         let patched = match kind {
             PatchKind::Apply => fm2.apply(current, &patch_doc, &manager2, force == Some(true))?,
             _ => {
@@ -984,7 +1004,7 @@ async fn patch(
                 name
             )));
         }
-        Ok(patched)
+        Ok(crate::conversion::to_storage(patched, &info2))
     };
     let subresource = if sub.is_empty() { None } else { Some(sub) };
     let apply = kind == PatchKind::Apply;
@@ -994,7 +1014,7 @@ async fn patch(
     // Apply records its own ownership; the other patches are tracked as updates.
     let track = move |live: Option<&Value>, new: &mut Value| {
         if !apply {
-            fm.update(live, new, &manager);
+            crate::conversion::track_served(info, live, new, |l, n| fm.update(l, n, &manager));
         }
     };
     let (obj, created) = store

@@ -17,9 +17,9 @@ use hyper::body::Frame;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use super::resource::{Output, error_status, table, with_type};
+use super::resource::{Output, error_status, served, table};
 use super::{ApiServer, Body, Ctx};
-use crate::registry::{Predicate, Store, StoreEvent, WatchParams};
+use crate::registry::{Store, StoreEvent, WatchParams};
 
 /// A response body fed from a channel; the stream ends when the sender is dropped.
 struct ChannelBody {
@@ -63,11 +63,12 @@ pub(super) async fn serve(
     namespace: &str,
 ) -> Result<Response<Body>, StatusError> {
     let mut params = WatchParams::from_query(&ctx.query)?;
-    // Plain JSON objects are encoded once per storage event for every watcher of this version.
+    // Plain JSON objects are encoded once per storage event for every watcher of this
+    // group/version and kind (watchers of other versions of the same storage differ).
     let memo_key = (matches!(out.target, ResponseTarget::Object) && !out.yaml)
-        .then(|| format!("json:{}", info.api_version()));
+        .then(|| format!("json:{}/{}", info.api_version(), info.kind));
     params.memo_key.clone_from(&memo_key);
-    let predicate = Predicate::new(&info.group, &info.resource, info.namespaced, &params.list)?;
+    let predicate = crate::conversion::predicate(info, &params.list)?;
     let ns = (!namespace.is_empty()).then_some(namespace);
     // A watch of one object comes as a field selector on the name (or the legacy
     // /watch/<resource>/<name> path).
@@ -107,7 +108,7 @@ pub(super) async fn serve(
                 StoreEvent::Object { kind, object, memo: Some(memo) } if memo_key.is_some() => {
                     let key = memo_key.as_deref().unwrap_or_default();
                     let line = memo.get_or_make(key, || {
-                        let event = json!({"type": kind, "object": with_type(object, &info)});
+                        let event = json!({"type": kind, "object": served(object, &info)});
                         let mut line = serde_json::to_vec(&event).unwrap_or_default();
                         line.push(b'\n');
                         Bytes::from(line)
@@ -143,7 +144,7 @@ pub(super) async fn serve(
                             "apiVersion": format!("meta.k8s.io/{version}"),
                             "metadata": object.get("metadata").cloned().unwrap_or(json!({})),
                         }),
-                        ResponseTarget::Object => with_type(object, &info),
+                        ResponseTarget::Object => served(object, &info),
                     };
                     (kind, object, false)
                 }

@@ -79,7 +79,8 @@ struct Custom {
 }
 
 /// Every store the server serves, by group and resource (all versions of a resource share one
-/// store and one storage prefix): the built-in ones, fixed at start, and those of custom
+/// store and one storage prefix, at the resource's storage version, and events.k8s.io Events
+/// share the core Events' store): the built-in ones, fixed at start, and those of custom
 /// resources, which come and go with their definitions.
 pub struct Registry {
     stores: HashMap<GroupResource, Arc<Store>>,
@@ -107,9 +108,7 @@ pub fn key_prefix(base: &str, group: &str, resource: &str) -> String {
         ("", "endpoints") => "services/endpoints".to_string(),
         ("", "nodes") => "minions".to_string(),
         ("apiextensions.k8s.io" | "apiregistration.k8s.io", r) => format!("{group}/{r}"),
-        // events.k8s.io/v1 Events are a different shape from core Events until conversion
-        // between them exists, so they keep their own prefix.
-        ("events.k8s.io", r) => format!("{group}/{r}"),
+        // events.k8s.io Events are core Events (one storage, converted when served).
         (_, r) => r.to_string(),
     };
     format!("{base}/{rest}")
@@ -124,9 +123,15 @@ impl Registry {
         let strategy: Arc<dyn Strategy> = Arc::new(BuiltinStrategy);
         for info in table.preferred_resources() {
             let gr = info.group_resource();
-            if stores.contains_key(&gr) {
+            if stores.contains_key(&gr)
+                || crate::conversion::storage_resource(&gr.group, &gr.resource).is_some()
+            {
                 continue;
             }
+            // Kinds served in several shapes are stored (and their store works) at one version.
+            let info = crate::conversion::storage_version(&info.group, &info.kind)
+                .and_then(|(g, v)| table.by_gvr(&GroupVersionResource::new(g, v, &info.resource)))
+                .unwrap_or(info);
             let store = make_store(
                 &storage,
                 info.clone(),
@@ -152,8 +157,11 @@ impl Registry {
         self.custom.read().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The store serving `group`/`resource`.
+    /// The store serving `group`/`resource`: for a resource kept with another one
+    /// (events.k8s.io Events), that one's store, whose objects are in its own version.
     pub fn store(&self, group: &str, resource: &str) -> Option<Arc<Store>> {
+        let (group, resource) =
+            crate::conversion::storage_resource(group, resource).unwrap_or((group, resource));
         let gr = GroupResource::new(group, resource);
         self.stores.get(&gr).cloned().or_else(|| self.custom().stores.get(&gr).cloned())
     }
