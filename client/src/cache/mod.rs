@@ -19,9 +19,9 @@ mod store;
 mod thread_safe_store;
 
 #[cfg(test)]
-mod delta_fifo_tests;
-#[cfg(test)]
 mod delta_fifo_interleavings;
+#[cfg(test)]
+mod delta_fifo_tests;
 #[cfg(test)]
 mod tests;
 

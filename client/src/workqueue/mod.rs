@@ -43,9 +43,9 @@ mod rate_limiters;
 mod rate_limiting;
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod interleavings_tests;
+#[cfg(test)]
+mod tests;
 
 pub use delaying::DelayingQueue;
 pub use metrics::{
