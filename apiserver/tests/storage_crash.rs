@@ -361,7 +361,7 @@ async fn verify_open(
         history.insert(1, (kv.key.clone(), Some(fnv(&kv.value))));
         model.insert(
             kv.key.clone(),
-            ModelEntry { value: kv.value.clone(), create_revision: 1, mod_revision: 1 },
+            ModelEntry { value: kv.value.to_vec(), create_revision: 1, mod_revision: 1 },
         );
     }
     if current >= 2 {
@@ -410,7 +410,7 @@ async fn verify_open(
                 model.insert(
                     e.key.clone(),
                     ModelEntry {
-                        value: e.value.clone(),
+                        value: e.value.to_vec(),
                         create_revision: e.create_revision,
                         mod_revision: expected,
                     },

@@ -4,7 +4,9 @@
 //! value or tombstone); `key_revisions` maps `(key, revision)` to a put/tombstone flag, the
 //! per-key history used for reads at older revisions; `meta` holds the current and compacted
 //! revisions. The current state is also kept in memory (rebuilt on open) so reads at the current
-//! revision never touch the disk.
+//! revision never touch the disk; its values are the shared buffers every read and event hands
+//! out. redb's own page cache is therefore kept small ([`EmbeddedOptions::cache_size`]): it only
+//! serves the writer's B-tree updates and reads of history, and the OS page cache sits below it.
 //!
 //! Writes go through one writer thread that drains a bounded queue, applies everything queued in
 //! one durable transaction (group commit), updates the in-memory state, publishes events to
@@ -29,8 +31,8 @@ use redb::{
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    KeyValue, ListOptions, ListResult, Storage, StorageError, StorageFuture, Watch, WatchEvent,
-    decode_continue, encode_continue, recursive_prefix, validate_key,
+    Bytes, KeyValue, ListOptions, ListResult, Storage, StorageError, StorageFuture, Watch,
+    WatchEvent, decode_continue, encode_continue, recursive_prefix, validate_key,
 };
 
 const REVISIONS: TableDefinition<u64, &[u8]> = TableDefinition::new("revisions");
@@ -64,7 +66,14 @@ pub struct EmbeddedOptions {
     /// When set, an idle watcher gets a [`WatchEvent::Bookmark`] at the current revision this
     /// often (etcd's progress notification); `None` sends none.
     pub progress_interval: Option<Duration>,
+    /// Bytes of redb's page cache (written pages stay there too). Current values are served from
+    /// memory already, so this only needs to hold the pages a commit touches.
+    pub cache_size: usize,
 }
+
+/// The default [`EmbeddedOptions::cache_size`]: redb's own default (1 GiB) would keep a second
+/// copy of every stored value in memory.
+pub const DEFAULT_CACHE_SIZE: usize = 1 << 20;
 
 impl Default for EmbeddedOptions {
     fn default() -> Self {
@@ -73,6 +82,7 @@ impl Default for EmbeddedOptions {
             write_queue: 1024,
             max_batch: 512,
             progress_interval: None,
+            cache_size: DEFAULT_CACHE_SIZE,
         }
     }
 }
@@ -97,13 +107,13 @@ struct Shared {
 
 #[derive(Clone)]
 struct Live {
-    value: Vec<u8>,
+    value: Bytes,
     create_revision: u64,
     mod_revision: u64,
 }
 
 struct State {
-    current: BTreeMap<String, Live>,
+    current: BTreeMap<Box<str>, Live>,
     revision: u64,
     compacted: u64,
     watchers: Vec<WatcherSlot>,
@@ -145,11 +155,31 @@ impl KeyFilter {
     }
 }
 
-enum Op {
-    Create { key: String, value: Vec<u8> },
-    Update { key: String, expected: Option<u64>, value: Vec<u8> },
+/// A queued operation; values arrive as the caller's buffers and are sealed by the writer.
+enum Op<V = Vec<u8>> {
+    Create { key: String, value: V },
+    Update { key: String, expected: Option<u64>, value: V },
     Delete { key: String, expected: Option<u64> },
     Compact { revision: u64 },
+}
+
+impl Op {
+    /// Copies the value into an allocation of exactly its size, made on the writer thread. That
+    /// copy is what the store, the watch caches and every watcher then share for as long as the
+    /// revision lives, so it should sit among the writer's other long-lived data rather than in
+    /// the middle of the temporaries of the request that produced it, where it would keep the
+    /// allocator's pages of those temporaries resident. (It also drops a serializer's spare
+    /// capacity.)
+    fn seal(self) -> Op<Bytes> {
+        match self {
+            Op::Create { key, value } => Op::Create { key, value: Bytes::copy_from_slice(&value) },
+            Op::Update { key, expected, value } => {
+                Op::Update { key, expected, value: Bytes::copy_from_slice(&value) }
+            }
+            Op::Delete { key, expected } => Op::Delete { key, expected },
+            Op::Compact { revision } => Op::Compact { revision },
+        }
+    }
 }
 
 enum Reply {
@@ -171,15 +201,15 @@ struct Change {
     revision: u64,
     create_revision: u64,
     /// `None` for a deletion.
-    value: Option<Vec<u8>>,
-    prev: Option<Vec<u8>>,
+    value: Option<Bytes>,
+    prev: Option<Bytes>,
 }
 
 /// A stored revision record.
 struct Record {
     key: String,
     create_revision: u64,
-    value: Option<Vec<u8>>,
+    value: Option<Bytes>,
 }
 
 fn internal(e: impl Into<redb::Error>) -> StorageError {
@@ -223,7 +253,7 @@ fn decode_record(revision: u64, data: &[u8]) -> Result<Record, StorageError> {
     let key = String::from_utf8(key.to_vec()).map_err(|_| corrupt())?;
     let rest = data.get(key_end..).ok_or_else(corrupt)?;
     let value = match flag {
-        FLAG_PUT => Some(rest.to_vec()),
+        FLAG_PUT => Some(Bytes::copy_from_slice(rest)),
         FLAG_TOMBSTONE => None,
         _ => return Err(corrupt()),
     };
@@ -245,7 +275,10 @@ impl Embedded {
         std::fs::create_dir_all(dir)
             .map_err(|e| StorageError::Internal(format!("creating {}: {e}", dir.display())))?;
         let path = dir.join(DB_FILE);
-        let db = Database::create(&path).map_err(internal)?;
+        let db = Database::builder()
+            .set_cache_size(options.cache_size)
+            .create(&path)
+            .map_err(internal)?;
         let mut txn = db.begin_write().map_err(internal)?;
         txn.set_durability(Durability::Immediate).map_err(internal)?;
         {
@@ -351,7 +384,7 @@ impl Embedded {
                 .range::<str, _>((Bound::Included(page.start.as_str()), Bound::Unbounded))
                 .take_while(|(k, _)| page.filter.matches(k))
                 .map(|(k, l)| KeyValue {
-                    key: k.clone(),
+                    key: k.to_string(),
                     value: l.value.clone(),
                     create_revision: l.create_revision,
                     mod_revision: l.mod_revision,
@@ -481,7 +514,7 @@ fn load_state(db: &Database) -> Result<State, StorageError> {
             .ok_or_else(|| StorageError::Internal(format!("missing revision {rev}")))?;
         let record = decode_record(rev, data.value())?;
         current.insert(
-            key,
+            key.into_boxed_str(),
             Live {
                 value: record.value.unwrap_or_default(),
                 create_revision: record.create_revision,
@@ -525,12 +558,15 @@ fn commit_writes(shared: &Shared, requests: Vec<Request>) {
     let mut outcomes: Vec<(ReplyTx, Result<Reply, StorageError>)> =
         Vec::with_capacity(requests.len());
     let mut changes: Vec<Change> = Vec::new();
+    // Sealed before the state is locked: the copies need no lock.
+    let requests: Vec<(Op<Bytes>, ReplyTx)> =
+        requests.into_iter().map(|r| (r.op.seal(), r.reply)).collect();
     let base = {
         let state = lock(&shared.state);
         // Writes earlier in the batch are visible to later ones before they are committed.
         let mut overlay: HashMap<String, Option<Live>> = HashMap::new();
         let mut next = state.revision;
-        for Request { op, reply } in requests {
+        for (op, reply) in requests {
             let key = match &op {
                 Op::Create { key, .. } | Op::Update { key, .. } | Op::Delete { key, .. } => {
                     key.clone()
@@ -539,7 +575,7 @@ fn commit_writes(shared: &Shared, requests: Vec<Request>) {
             };
             let existing = match overlay.get(&key) {
                 Some(v) => v.clone(),
-                None => state.current.get(&key).cloned(),
+                None => state.current.get(key.as_str()).cloned(),
             };
             let outcome = match op {
                 Op::Create { value, .. } => match existing {
@@ -662,17 +698,21 @@ fn persist(db: &Database, changes: &[Change]) -> Result<(), StorageError> {
 fn apply(state: &mut State, change: &Change) {
     match &change.value {
         Some(v) => {
-            state.current.insert(
-                change.key.clone(),
-                Live {
-                    value: v.clone(),
-                    create_revision: change.create_revision,
-                    mod_revision: change.revision,
-                },
-            );
+            let live = Live {
+                value: v.clone(),
+                create_revision: change.create_revision,
+                mod_revision: change.revision,
+            };
+            // An overwrite keeps the key's existing allocation.
+            match state.current.get_mut(change.key.as_str()) {
+                Some(slot) => *slot = live,
+                None => {
+                    state.current.insert(change.key.as_str().into(), live);
+                }
+            }
         }
         None => {
-            state.current.remove(&change.key);
+            state.current.remove(change.key.as_str());
         }
     }
     state.revision = change.revision;
@@ -820,7 +860,12 @@ enum Backlog {
 }
 
 /// Replays `(from, upto]` from a snapshot into the watcher's output.
+///
+/// A replayed write that is still its key's current value carries the in-memory buffer rather
+/// than the copy read from disk: a cache resuming its watch after falling behind would otherwise
+/// keep a second copy of every object it catches up on.
 fn replay(
+    shared: &Shared,
     txn: ReadTransaction,
     filter: &KeyFilter,
     from: u64,
@@ -857,11 +902,21 @@ fn replay(
         };
         let prev =
             if record.create_revision == rev && record.value.is_some() { None } else { prev };
+        let value = match record.value {
+            Some(v) => Some(
+                lock(&shared.state)
+                    .current
+                    .get(record.key.as_str())
+                    .filter(|live| live.mod_revision == rev)
+                    .map_or(v, |live| live.value.clone()),
+            ),
+            None => None,
+        };
         let event = event_for(&Change {
             key: record.key,
             revision: rev,
             create_revision: record.create_revision,
-            value: record.value,
+            value,
             prev,
         });
         if out.blocking_send(event).is_err() {
@@ -891,8 +946,11 @@ async fn run_watch(
         Backlog::History(txn, upto) => {
             let out2 = out.clone();
             let f = filter.clone();
-            let result =
-                tokio::task::spawn_blocking(move || replay(txn, &f, from, upto, &out2)).await;
+            let replay_shared = Arc::clone(&shared);
+            let result = tokio::task::spawn_blocking(move || {
+                replay(&replay_shared, txn, &f, from, upto, &out2)
+            })
+            .await;
             let err = match result {
                 Ok(Ok(())) => None,
                 Ok(Err(e)) => Some(e),
@@ -1072,7 +1130,7 @@ impl Storage for Embedded {
                         .take_while(|(k, _)| filter.matches(k))
                         .map(|(k, l)| {
                             WatchEvent::Added(super::Event {
-                                key: k.clone(),
+                                key: k.to_string(),
                                 value: l.value.clone(),
                                 prev_value: None,
                                 create_revision: l.create_revision,

@@ -455,7 +455,7 @@ impl Etcd3 {
     fn kv_of(&self, kv: &etcd_client::KeyValue) -> Result<KeyValue, StorageError> {
         Ok(KeyValue {
             key: self.trait_key(kv.key())?,
-            value: kv.value().to_vec(),
+            value: super::Bytes::copy_from_slice(kv.value()),
             create_revision: self.to_trait_rev(kv.create_revision()),
             mod_revision: self.to_trait_rev(kv.mod_revision()),
         })
@@ -925,12 +925,12 @@ impl Pump {
                 continue;
             }
             let prev = ev.prev_kv();
-            let prev_value = prev.map(|p| p.value().to_vec());
+            let prev_value = prev.map(|p| super::Bytes::copy_from_slice(p.value()));
             let event = match ev.event_type() {
                 EventType::Put => {
                     let event = super::Event {
                         key,
-                        value: kv.value().to_vec(),
+                        value: super::Bytes::copy_from_slice(kv.value()),
                         prev_value,
                         create_revision: store.to_trait_rev(kv.create_revision()),
                         revision,
@@ -1131,9 +1131,13 @@ impl Storage for Etcd3 {
     /// only through etcd's periodic notifications.
     fn request_progress(&self) -> StorageFuture<'_, ()> {
         Box::pin(async move {
-            if self.progress_support.supported(&self.members).await {
-                self.progress_requested.notify_waiters();
+            if !self.progress_support.supported(&self.members).await {
+                // Callers fall back to reading etcd, as upstream does without the feature.
+                return Err(StorageError::Unavailable(
+                    "this etcd does not answer progress requests correctly".into(),
+                ));
             }
+            self.progress_requested.notify_waiters();
             Ok(())
         })
     }

@@ -3,6 +3,10 @@
 //!
 //! Values are opaque bytes. The store never rewrites them: every read and every event carries the
 //! revision next to the value, and the layer above turns it into `metadata.resourceVersion`.
+//!
+//! Values read back are shared, immutable [`Bytes`]: one allocation per stored revision, which the
+//! backend's current state, the watch cache's objects, its window of events and every watcher
+//! hold by reference count instead of copying.
 
 pub mod cacher;
 mod continuation;
@@ -17,6 +21,7 @@ mod tests;
 use std::future::Future;
 use std::pin::Pin;
 
+pub use bytes::Bytes;
 use tokio::sync::mpsc;
 
 pub use continuation::{decode_continue, encode_continue};
@@ -30,8 +35,8 @@ pub type StorageFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StorageErr
 pub struct KeyValue {
     /// The full storage key, e.g. `/registry/pods/default/nginx`.
     pub key: String,
-    /// The stored bytes, exactly as written.
-    pub value: Vec<u8>,
+    /// The stored bytes, exactly as written (shared, not copied, by every holder).
+    pub value: Bytes,
     /// The revision of the write that created this incarnation of the key.
     pub create_revision: u64,
     /// The revision of the latest write to the key (its resourceVersion).
@@ -80,9 +85,9 @@ pub struct Event {
     /// The key that changed.
     pub key: String,
     /// The new value; for a deletion, the last value the key held.
-    pub value: Vec<u8>,
+    pub value: Bytes,
     /// The value before this change, when there was one.
-    pub prev_value: Option<Vec<u8>>,
+    pub prev_value: Option<Bytes>,
     /// The revision of the write that created the key's current incarnation.
     pub create_revision: u64,
     /// The revision of this change.
@@ -297,6 +302,7 @@ pub trait Storage: Send + Sync {
     /// Asks every open watch to report its progress soon with a [`WatchEvent::Bookmark`] at
     /// the revision it has delivered up to (etcd's `RequestProgress`). Caches use it to confirm
     /// they are current without waiting for a write to their prefix. The default does nothing.
+    /// An error means progress cannot be confirmed this way (callers read storage instead).
     fn request_progress(&self) -> StorageFuture<'_, ()> {
         Box::pin(async { Ok(()) })
     }

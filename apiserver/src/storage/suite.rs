@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{KeyValue, ListOptions, ListResult, Storage, StorageError, Watch, WatchEvent};
+use super::{Bytes, KeyValue, ListOptions, ListResult, Storage, StorageError, Watch, WatchEvent};
 
 /// The store under test.
 pub type Store = Arc<dyn Storage>;
@@ -60,7 +60,7 @@ fn check_event(
     assert_eq!(e.key, key, "{ev:?}");
     assert_eq!(e.value, b(value), "{ev:?}");
     assert_eq!(e.revision, revision, "{ev:?}");
-    assert_eq!(e.prev_value, prev.map(b), "{ev:?}");
+    assert_eq!(e.prev_value, prev.map(|p| Bytes::from(b(p))), "{ev:?}");
 }
 
 async fn expect_events(w: &mut Watch, expected: &[(Kind, &str, &str, u64, Option<&str>)]) {
@@ -80,7 +80,7 @@ pub async fn test_create(s: Store) {
         got,
         Some(KeyValue {
             key: "/pods/ns/a".to_string(),
-            value: b("A"),
+            value: b("A").into(),
             create_revision: r1,
             mod_revision: r1,
         })
@@ -116,7 +116,7 @@ pub async fn test_get(s: Store) {
     let r2 = s.update("/pods/ns/a", None, b("v2")).await.unwrap();
     assert!(r2 > r1);
     let kv = s.get("/pods/ns/a").await.unwrap().unwrap();
-    assert_eq!((kv.value, kv.create_revision, kv.mod_revision), (b("v2"), r1, r2));
+    assert_eq!((kv.value, kv.create_revision, kv.mod_revision), (Bytes::from(b("v2")), r1, r2));
     // Prefixes are not keys.
     assert_eq!(s.get("/pods/ns").await.unwrap(), None);
     assert_eq!(s.get("/pods/ns/").await.unwrap(), None);
@@ -825,7 +825,7 @@ pub async fn run_random_ops(s: &Store, seed: u64, ops: usize) -> Model {
                 state.insert(key.clone(), (value.clone(), r, r));
                 Some(WatchEvent::Added(super::Event {
                     key,
-                    value,
+                    value: value.into(),
                     prev_value: None,
                     create_revision: r,
                     revision: r,
@@ -855,8 +855,8 @@ pub async fn run_random_ops(s: &Store, seed: u64, ops: usize) -> Model {
                         state.insert(key.clone(), (value.clone(), c, r));
                         Some(WatchEvent::Modified(super::Event {
                             key,
-                            value,
-                            prev_value: Some(old),
+                            value: value.into(),
+                            prev_value: Some(old.into()),
                             create_revision: c,
                             revision: r,
                             memo: Default::default(),
@@ -873,13 +873,13 @@ pub async fn run_random_ops(s: &Store, seed: u64, ops: usize) -> Model {
                 let kv = s.delete(&key, None).await.unwrap();
                 assert_eq!(
                     (kv.value.clone(), kv.create_revision, kv.mod_revision),
-                    (old.clone(), c, rev + 1)
+                    (Bytes::from(old.clone()), c, rev + 1)
                 );
                 state.remove(&key);
                 Some(WatchEvent::Deleted(super::Event {
                     key,
-                    value: old.clone(),
-                    prev_value: Some(old),
+                    value: old.clone().into(),
+                    prev_value: Some(old.into()),
                     create_revision: c,
                     revision: kv.mod_revision,
                     memo: Default::default(),
@@ -913,7 +913,7 @@ pub async fn check_model(s: &Store, model: &Model) {
             .iter()
             .map(|(k, (v, c, m))| KeyValue {
                 key: k.clone(),
-                value: v.clone(),
+                value: v.clone().into(),
                 create_revision: *c,
                 mod_revision: *m,
             })

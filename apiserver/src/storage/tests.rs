@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::suite::{Store, next_event};
-use super::{Embedded, EmbeddedOptions, ListOptions, Storage, StorageError, WatchEvent};
+use super::{Bytes, Embedded, EmbeddedOptions, ListOptions, Storage, StorageError, WatchEvent};
 
 fn small_buffers() -> EmbeddedOptions {
     EmbeddedOptions { watch_buffer: 16, ..EmbeddedOptions::default() }
@@ -38,16 +38,16 @@ async fn test_reopen_keeps_acknowledged_writes() {
     let s: Store = Arc::new(Embedded::open(dir.path()).unwrap());
     assert_eq!(s.current_revision().await.unwrap(), r_last);
     let a = s.get("/pods/ns/a").await.unwrap().unwrap();
-    assert_eq!((a.value.as_slice(), a.create_revision, a.mod_revision), (&b"a2"[..], r_a, r_last));
+    assert_eq!((a.value.as_ref(), a.create_revision, a.mod_revision), (&b"a2"[..], r_a, r_last));
     let b = s.get("/pods/ns/b").await.unwrap().unwrap();
-    assert_eq!((b.value.as_slice(), b.mod_revision), (&b"b2"[..], r_b2));
+    assert_eq!((b.value.as_ref(), b.mod_revision), (&b"b2"[..], r_b2));
     assert_eq!(s.get("/pods/ns/c").await.unwrap(), None);
     // History and the compaction point survive too.
     let old = s
         .list("/pods", ListOptions { revision: Some(r_compact), ..ListOptions::recursive() })
         .await
         .unwrap();
-    let keys: Vec<_> = old.items.iter().map(|kv| (kv.key.as_str(), kv.value.as_slice())).collect();
+    let keys: Vec<_> = old.items.iter().map(|kv| (kv.key.as_str(), kv.value.as_ref())).collect();
     assert_eq!(keys, vec![("/pods/ns/a", &b"a1"[..]), ("/pods/ns/b", &b"b2"[..])]);
     let err = s.watch("/pods", r_compact - 1, true).await.unwrap_err();
     assert!(matches!(err, StorageError::ResourceExpired { .. }), "{err:?}");
@@ -86,7 +86,7 @@ async fn test_reopen_after_many_concurrent_writes() {
     let s = Embedded::open(dir.path()).unwrap();
     for (key, rev) in acked {
         let kv = s.get(&key).await.unwrap().unwrap();
-        assert_eq!((kv.value, kv.mod_revision), (key.into_bytes(), rev));
+        assert_eq!((kv.value, kv.mod_revision), (Bytes::from(key), rev));
     }
     assert_eq!(s.current_revision().await.unwrap(), 64);
 }
@@ -190,4 +190,107 @@ async fn test_reopen_keeps_history() {
     };
     let s: Store = Arc::new(Embedded::open_with(dir.path(), small_buffers()).unwrap());
     super::suite::check_model(&s, &model).await;
+}
+
+/// Whether two values are one buffer (shared by reference count) rather than equal copies.
+fn same_buffer(a: &Bytes, b: &Bytes) -> bool {
+    a.as_ptr() == b.as_ptr() && a.len() == b.len()
+}
+
+fn event_of(ev: &WatchEvent) -> &super::Event {
+    match ev {
+        WatchEvent::Added(e) | WatchEvent::Modified(e) | WatchEvent::Deleted(e) => e,
+        other => panic!("expected an object event, got {other:?}"),
+    }
+}
+
+/// Reads, lists and live events hand out the one buffer each revision is kept in; the previous
+/// value of an event is the previous revision's buffer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_values_are_shared_not_copied() {
+    let (s, _dir) = fresh();
+    let mut w = s.watch("/pods", 0, true).await.unwrap();
+    s.create("/pods/ns/a", b"a1".to_vec()).await.unwrap();
+    let first = s.get("/pods/ns/a").await.unwrap().unwrap().value;
+    let again = s.get("/pods/ns/a").await.unwrap().unwrap().value;
+    let listed = s.list("/pods", ListOptions::recursive()).await.unwrap().items.remove(0).value;
+    assert!(same_buffer(&first, &again) && same_buffer(&first, &listed));
+    assert!(same_buffer(&event_of(&next_event(&mut w).await).value, &first));
+    // A different value is a different buffer, and its event points back at the first one.
+    s.update("/pods/ns/a", None, b"a2".to_vec()).await.unwrap();
+    let second = s.get("/pods/ns/a").await.unwrap().unwrap().value;
+    assert_eq!((&first[..], &second[..]), (&b"a1"[..], &b"a2"[..]));
+    assert!(!same_buffer(&first, &second));
+    let ev = next_event(&mut w).await;
+    let e = event_of(&ev);
+    assert!(same_buffer(&e.value, &second), "{ev:?}");
+    assert!(e.prev_value.as_ref().is_some_and(|p| same_buffer(p, &first)), "{ev:?}");
+    // A deletion carries the last buffer as both its value and its previous value.
+    s.delete("/pods/ns/a", None).await.unwrap();
+    let ev = next_event(&mut w).await;
+    let e = event_of(&ev);
+    assert!(matches!(ev, WatchEvent::Deleted(_)), "{ev:?}");
+    assert!(same_buffer(&e.value, &second), "{ev:?}");
+    assert!(e.prev_value.as_ref().is_some_and(|p| same_buffer(p, &second)), "{ev:?}");
+}
+
+/// A watch replaying history from disk hands out the in-memory buffer for writes that are still
+/// current, so a cache catching up after falling behind holds no second copy of them; older
+/// revisions come from disk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_replay_shares_current_values() {
+    let (s, _dir) = fresh();
+    let r_0 = s.create("/other/x", b"x".to_vec()).await.unwrap();
+    let r_a = s.create("/pods/ns/a", b"a1".to_vec()).await.unwrap();
+    s.create("/pods/ns/b", b"b1".to_vec()).await.unwrap();
+    s.update("/pods/ns/a", None, b"a2".to_vec()).await.unwrap();
+    let a = s.get("/pods/ns/a").await.unwrap().unwrap().value;
+    let b = s.get("/pods/ns/b").await.unwrap().unwrap().value;
+    let mut w = s.watch("/pods", r_a, true).await.unwrap();
+    let ev = next_event(&mut w).await;
+    let e = event_of(&ev);
+    assert_eq!((&e.key[..], &e.value[..]), ("/pods/ns/b", &b"b1"[..]));
+    assert!(same_buffer(&e.value, &b), "{ev:?}");
+    let ev = next_event(&mut w).await;
+    let e = event_of(&ev);
+    assert_eq!((&e.key[..], &e.value[..]), ("/pods/ns/a", &b"a2"[..]));
+    assert!(same_buffer(&e.value, &a), "{ev:?}");
+    // The superseded first revision only exists on disk: its bytes are read back.
+    assert_eq!(e.prev_value.as_deref(), Some(&b"a1"[..]));
+    let mut w = s.watch("/pods", r_0, true).await.unwrap();
+    let ev = next_event(&mut w).await;
+    let e = event_of(&ev);
+    assert_eq!((&e.key[..], &e.value[..]), ("/pods/ns/a", &b"a1"[..]));
+    assert!(!same_buffer(&e.value, &a), "{ev:?}");
+}
+
+/// A page cache far smaller than the data still serves every read and history replay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_small_page_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = EmbeddedOptions { cache_size: 64 << 10, ..EmbeddedOptions::default() };
+    let s = Embedded::open_with(dir.path(), options).unwrap();
+    let value = |i: u32| format!("{i:04}").repeat(1024).into_bytes();
+    let first = s.current_revision().await.unwrap();
+    for i in 0..64 {
+        s.create(&format!("/pods/ns/p{i:02}"), value(i)).await.unwrap();
+    }
+    let list = s
+        .list("/pods", ListOptions { revision: Some(first + 32), ..ListOptions::recursive() })
+        .await
+        .unwrap();
+    assert_eq!(list.items.len(), 32);
+    assert!(list.items.iter().enumerate().all(|(i, kv)| kv.value == value(i as u32)));
+    let mut w = s.watch("/pods", first, true).await.unwrap();
+    for i in 0..64 {
+        let ev = next_event(&mut w).await;
+        assert_eq!(event_of(&ev).value, value(i), "event {i}");
+    }
+    s.close().await;
+    drop(s);
+    // No page cache at all works too.
+    let options = EmbeddedOptions { cache_size: 0, ..EmbeddedOptions::default() };
+    let s = Embedded::open_with(dir.path(), options).unwrap();
+    assert_eq!(s.count("/pods").await.unwrap(), 64);
+    assert_eq!(s.get("/pods/ns/p07").await.unwrap().unwrap().value, value(7));
 }

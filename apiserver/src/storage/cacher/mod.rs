@@ -25,6 +25,7 @@ mod state;
 mod tests;
 mod watcher;
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -32,8 +33,8 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::{
-    KeyValue, ListOptions, ListResult, Storage, StorageError, StorageFuture, Watch, WatchEvent,
-    encode_continue, recursive_prefix, validate_key,
+    Event, KeyValue, ListOptions, ListResult, Storage, StorageError, StorageFuture, Watch,
+    WatchEvent, encode_continue, recursive_prefix, validate_key,
 };
 use state::{KeyFilter, Start, State};
 pub use watcher::{CacheEvent, CacheWatch, WatchOptions};
@@ -120,27 +121,41 @@ impl Shared {
         }
     }
 
-    /// Waits until the cache is ready and has reached `revision`; false on timeout.
-    async fn wait_fresh(&self, storage: &dyn Storage, revision: u64) -> bool {
+    /// Waits until the cache is ready and has reached `revision`.
+    async fn wait_fresh(&self, storage: &dyn Storage, revision: u64) -> Freshness {
         let deadline = tokio::time::Instant::now() + self.options.freshness_timeout;
         let mut rx = self.progress.subscribe();
         loop {
             if rx.borrow_and_update().ready && rx.borrow().revision >= revision {
-                return true;
+                return Freshness::Fresh;
             }
             // An idle prefix sees no events: ask storage to confirm progress, as upstream's
             // consistent reads from cache do, and ask again if the answer is slow.
-            let _ = storage.request_progress().await;
+            // A backend that cannot confirm progress (etcd before 3.4.31) is read directly.
+            if storage.request_progress().await.is_err() {
+                return Freshness::Unconfirmable;
+            }
             let step = (tokio::time::Instant::now() + Duration::from_millis(50)).min(deadline);
             let fresh = rx.wait_for(|p| p.ready && p.revision >= revision);
             match tokio::time::timeout_at(step, fresh).await {
-                Ok(Ok(_)) => return true,
-                Ok(Err(_)) => return false,
-                Err(_) if tokio::time::Instant::now() >= deadline => return false,
+                Ok(Ok(_)) => return Freshness::Fresh,
+                Ok(Err(_)) => return Freshness::TimedOut,
+                Err(_) if tokio::time::Instant::now() >= deadline => return Freshness::TimedOut,
                 Err(_) => {}
             }
         }
     }
+}
+
+/// Whether the cache reached a revision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Freshness {
+    Fresh,
+    /// Not within [`CacherOptions::freshness_timeout`].
+    TimedOut,
+    /// The backend cannot confirm progress on demand (etcd before 3.4.31 / 3.5.13), so a
+    /// quiet prefix may never catch up: read storage instead.
+    Unconfirmable,
 }
 
 /// The watch cache for one resource prefix; see the module docs. Implements [`Storage`] so it
@@ -219,7 +234,7 @@ impl Cacher {
         self.shared.wait_ready().await?;
         let state = self.shared.lock();
         let filter = KeyFilter::Exact(key.to_string());
-        Ok((state.matching(&filter).next().cloned(), state.revision))
+        Ok((state.matching(&filter).next(), state.revision))
     }
 
     /// Whether a request for `key` falls inside this cache's prefix.
@@ -250,7 +265,8 @@ impl Cacher {
             None if options.limit == 0 => {
                 self.shared.wait_ready().await?;
                 let current = self.storage.current_revision().await?;
-                if self.shared.wait_fresh(self.storage.as_ref(), current).await {
+                if self.shared.wait_fresh(self.storage.as_ref(), current).await == Freshness::Fresh
+                {
                     self.serve(key, &options)
                 } else {
                     self.storage.list(key, options).await
@@ -277,11 +293,11 @@ impl Cacher {
         let revision = state.revision;
         let limit = usize::try_from(options.limit).unwrap_or(usize::MAX);
         if !options.recursive || limit == 0 {
-            let items = state.matching(&filter).cloned().collect();
+            let items = state.matching(&filter).collect();
             return Ok(ListResult { items, revision, continue_key: None, remaining: None });
         }
         let mut matching = state.matching(&filter);
-        let items: Vec<KeyValue> = matching.by_ref().take(limit).cloned().collect();
+        let items: Vec<KeyValue> = matching.by_ref().take(limit).collect();
         let rest = matching.count() as u64;
         drop(state);
         let (continue_key, remaining) = match (rest, items.last()) {
@@ -320,13 +336,17 @@ impl Cacher {
             Some(n) if options.send_initial_events && n > 0 => Some(n),
             _ => None,
         };
-        if let Some(target) = wait_for
-            && !self.shared.wait_fresh(self.storage.as_ref(), target).await
-        {
-            return Err(StorageError::TooLargeResourceVersion {
-                requested: target,
-                current: self.revision(),
-            });
+        if let Some(target) = wait_for {
+            let freshness = self.shared.wait_fresh(self.storage.as_ref(), target).await;
+            if freshness == Freshness::Unconfirmable && options.from_revision.is_none() {
+                return self.watch_from_storage_list(key, &options).await;
+            }
+            if freshness != Freshness::Fresh {
+                return Err(StorageError::TooLargeResourceVersion {
+                    requested: target,
+                    current: self.revision(),
+                });
+            }
         }
         let start = match options.from_revision {
             _ if options.send_initial_events => Start::State,
@@ -348,6 +368,42 @@ impl Cacher {
             self.shared.with_state(|s| s.register(filter, start, options.bookmarks, buffer))?;
         let end_marker = options.send_initial_events.then_some(reg.revision);
         Ok(CacheWatch::new(reg.initial, end_marker, reg.rx, reg.overflowed, key.to_string()))
+    }
+}
+
+impl Cacher {
+    /// A consistent start the cache cannot confirm it is current for (a backend without
+    /// progress requests and a quiet prefix): the initial state is a list from storage, and
+    /// the watch goes on through the cache from the list's revision.
+    async fn watch_from_storage_list(
+        &self,
+        key: &str,
+        options: &WatchOptions,
+    ) -> Result<CacheWatch, StorageError> {
+        let list_options = ListOptions { recursive: options.recursive, ..ListOptions::default() };
+        let list = self.storage.list(key, list_options).await?;
+        let mut initial: VecDeque<Arc<WatchEvent>> = list
+            .items
+            .into_iter()
+            .map(|kv| {
+                Arc::new(WatchEvent::Added(Event {
+                    key: kv.key,
+                    value: kv.value,
+                    prev_value: None,
+                    create_revision: kv.create_revision,
+                    revision: kv.mod_revision,
+                    memo: Default::default(),
+                }))
+            })
+            .collect();
+        let filter = KeyFilter::new(key, options.recursive);
+        let buffer = self.shared.options.watcher_buffer;
+        let reg = self.shared.with_state(|s| {
+            s.register(filter, Start::After(list.revision), options.bookmarks, buffer)
+        })?;
+        initial.extend(reg.initial);
+        let end_marker = options.send_initial_events.then_some(list.revision);
+        Ok(CacheWatch::new(initial, end_marker, reg.rx, reg.overflowed, key.to_string()))
     }
 }
 

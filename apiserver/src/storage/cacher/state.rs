@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::mpsc::{self, error::TrySendError};
 
-use super::super::{Event, KeyValue, ListResult, StorageError, WatchEvent, recursive_prefix};
+use super::super::{
+    Bytes, Event, KeyValue, ListResult, StorageError, WatchEvent, recursive_prefix,
+};
 
 /// Which keys a watcher or list covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +82,14 @@ pub(super) enum Start {
     Now,
 }
 
+/// One cached object. Its value is the buffer the storage event carried, shared with the window
+/// and every watcher that was sent it.
+struct Cached {
+    value: Bytes,
+    create_revision: u64,
+    mod_revision: u64,
+}
+
 /// The cached view of one resource prefix.
 pub(super) struct State {
     pub(super) ready: bool,
@@ -94,7 +104,7 @@ pub(super) struct State {
     /// Whether the window dropped an event since the latest list (so it no longer reaches back
     /// to `list_revision`).
     removed_since_relist: bool,
-    store: BTreeMap<String, KeyValue>,
+    store: BTreeMap<Box<str>, Cached>,
     history: VecDeque<Arc<WatchEvent>>,
     capacity: usize,
     watchers: Vec<Slot>,
@@ -119,7 +129,18 @@ impl State {
     /// Loads a fresh list: the window restarts at its revision and every watcher is ended,
     /// since events between the old state and the new one were never seen.
     pub(super) fn replace(&mut self, list: ListResult) {
-        self.store = list.items.into_iter().map(|kv| (kv.key.clone(), kv)).collect();
+        self.store = list
+            .items
+            .into_iter()
+            .map(|kv| {
+                let cached = Cached {
+                    value: kv.value,
+                    create_revision: kv.create_revision,
+                    mod_revision: kv.mod_revision,
+                };
+                (kv.key.into_boxed_str(), cached)
+            })
+            .collect();
         self.revision = list.revision;
         self.list_revision = list.revision;
         self.removed_since_relist = false;
@@ -130,15 +151,33 @@ impl State {
     }
 
     /// Applies one event from the storage watch and fans it out.
-    pub(super) fn apply(&mut self, ev: WatchEvent) {
+    pub(super) fn apply(&mut self, mut ev: WatchEvent) {
         let Some(revision) = ev.revision() else { return };
-        let key = match &ev {
+        let key = match &mut ev {
             WatchEvent::Added(e) | WatchEvent::Modified(e) => {
-                self.store.insert(e.key.clone(), kv_of(e));
+                let cached = Cached {
+                    value: e.value.clone(),
+                    create_revision: e.create_revision,
+                    mod_revision: e.revision,
+                };
+                match self.store.get_mut(e.key.as_str()) {
+                    Some(slot) => {
+                        share_previous(&mut e.prev_value, &slot.value);
+                        *slot = cached;
+                    }
+                    None => {
+                        self.store.insert(e.key.as_str().into(), cached);
+                    }
+                }
                 e.key.clone()
             }
             WatchEvent::Deleted(e) => {
-                self.store.remove(&e.key);
+                if let Some(gone) = self.store.remove(e.key.as_str()) {
+                    share_previous(&mut e.prev_value, &gone.value);
+                    if !same_buffer(&e.value, &gone.value) && e.value == gone.value {
+                        e.value = gone.value;
+                    }
+                }
                 e.key.clone()
             }
             WatchEvent::Bookmark { .. } | WatchEvent::Error(_) => {
@@ -214,8 +253,8 @@ impl State {
                     .matching(&filter)
                     .map(|kv| {
                         Arc::new(WatchEvent::Added(Event {
-                            key: kv.key.clone(),
-                            value: kv.value.clone(),
+                            key: kv.key,
+                            value: kv.value,
                             prev_value: None,
                             create_revision: kv.create_revision,
                             revision: kv.mod_revision,
@@ -256,15 +295,20 @@ impl State {
         Ok(Registration { initial, rx, overflowed, revision: self.revision })
     }
 
-    /// The cached objects the filter covers, in key order.
+    /// The cached objects the filter covers, in key order (their values shared, not copied).
     pub(super) fn matching<'a>(
         &'a self,
         filter: &'a KeyFilter,
-    ) -> impl Iterator<Item = &'a KeyValue> + 'a {
+    ) -> impl Iterator<Item = KeyValue> + 'a {
         self.store
             .range::<str, _>((Bound::Included(filter.start()), Bound::Unbounded))
             .take_while(move |(k, _)| filter.matches(k))
-            .map(|(_, kv)| kv)
+            .map(|(k, c)| KeyValue {
+                key: k.to_string(),
+                value: c.value.clone(),
+                create_revision: c.create_revision,
+                mod_revision: c.mod_revision,
+            })
     }
 
     /// How many watchers are registered (ended ones may linger until the next event).
@@ -279,11 +323,18 @@ impl State {
     }
 }
 
-fn kv_of(e: &Event) -> KeyValue {
-    KeyValue {
-        key: e.key.clone(),
-        value: e.value.clone(),
-        create_revision: e.create_revision,
-        mod_revision: e.revision,
+/// Points an event's previous value at the cached buffer holding the same bytes, so a backend
+/// that sends its own copy (etcd's `prev_kv`) does not keep a second one alive in the window.
+pub(super) fn share_previous(prev: &mut Option<Bytes>, cached: &Bytes) {
+    if let Some(p) = prev
+        && !same_buffer(p, cached)
+        && p == cached
+    {
+        *p = cached.clone();
     }
+}
+
+/// Whether two values are the one shared buffer already (then comparing bytes is wasted work).
+fn same_buffer(a: &Bytes, b: &Bytes) -> bool {
+    a.as_ptr() == b.as_ptr() && a.len() == b.len()
 }

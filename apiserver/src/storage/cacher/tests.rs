@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, watch};
 
 use super::super::{
-    Embedded, EmbeddedOptions, KeyValue, ListOptions, ListResult, Storage, StorageError,
+    Bytes, Embedded, EmbeddedOptions, KeyValue, ListOptions, ListResult, Storage, StorageError,
     StorageFuture, Watch, WatchEvent,
 };
 use super::{CacheEvent, CacheWatch, Cacher, CacherOptions, WatchOptions};
@@ -23,6 +23,8 @@ struct Probe {
     fail_lists: AtomicBool,
     gate: watch::Sender<bool>,
     breaker: broadcast::Sender<()>,
+    /// When set, watch events carry their own copies of the values, as etcd's do.
+    copy_values: Arc<AtomicBool>,
 }
 
 impl Probe {
@@ -66,6 +68,7 @@ impl Storage for Probe {
             let _ = gate.wait_for(|open| *open).await;
             let mut inner = self.inner.watch(key, from, recursive).await?;
             let mut broken = self.breaker.subscribe();
+            let copy_values = Arc::clone(&self.copy_values);
             let (tx, rx) = mpsc::channel(1024);
             tokio::spawn(async move {
                 loop {
@@ -76,7 +79,14 @@ impl Storage for Probe {
                             return;
                         }
                         ev = inner.recv() => match ev {
-                            Some(ev) => if tx.send(ev).await.is_err() { return },
+                            Some(mut ev) => {
+                                if copy_values.load(Ordering::SeqCst) {
+                                    copy_event_values(&mut ev);
+                                }
+                                if tx.send(ev).await.is_err() {
+                                    return;
+                                }
+                            }
                             None => return,
                         },
                     }
@@ -96,6 +106,14 @@ impl Storage for Probe {
     }
     fn count<'a>(&'a self, prefix: &'a str) -> StorageFuture<'a, u64> {
         self.inner.count(prefix)
+    }
+}
+
+/// Replaces an event's values with copies of their bytes.
+fn copy_event_values(ev: &mut WatchEvent) {
+    if let WatchEvent::Added(e) | WatchEvent::Modified(e) | WatchEvent::Deleted(e) = ev {
+        e.value = Bytes::copy_from_slice(&e.value);
+        e.prev_value = e.prev_value.as_deref().map(Bytes::copy_from_slice);
     }
 }
 
@@ -130,6 +148,7 @@ async fn env_with(options: CacherOptions, progress: Option<Duration>) -> Env {
         fail_lists: AtomicBool::new(false),
         gate: watch::channel(true).0,
         breaker: broadcast::channel(4).0,
+        copy_values: Arc::new(AtomicBool::new(false)),
     });
     let storage: Arc<dyn Storage> = probe.clone();
     let cacher = Cacher::with_options(storage, "/pods", options).unwrap();
@@ -354,7 +373,7 @@ async fn test_events() {
     // The previous value comes through from storage.
     match &got[0] {
         CacheEvent::Event(ev) => match &**ev {
-            WatchEvent::Modified(x) => assert_eq!(x.prev_value, Some(b("a1"))),
+            WatchEvent::Modified(x) => assert_eq!(x.prev_value.as_deref(), Some(&b"a1"[..])),
             other => panic!("{other:?}"),
         },
         other => panic!("{other:?}"),
@@ -674,6 +693,7 @@ async fn test_retry_after_for_unready_cache() {
         fail_lists: AtomicBool::new(true),
         gate: watch::channel(true).0,
         breaker: broadcast::channel(4).0,
+        copy_values: Arc::new(AtomicBool::new(false)),
     });
     let options = CacherOptions { ready_timeout: Duration::from_millis(100), ..quick() };
     let storage: Arc<dyn Storage> = probe.clone();
@@ -774,4 +794,78 @@ async fn test_wait_until_watch_cache_fresh_and_force_all_events() {
             ("INITIAL_END", "", "", rb),
         ],
     );
+}
+
+/// Whether two values are one buffer (shared by reference count) rather than equal copies.
+fn same_buffer(a: &Bytes, b: &Bytes) -> bool {
+    a.as_ptr() == b.as_ptr() && a.len() == b.len()
+}
+
+/// The one object the cache holds at `key`.
+async fn cached_value(c: &Cacher, key: &str) -> Bytes {
+    let (kv, _) = c.get_cached(key).await.unwrap();
+    kv.unwrap_or_else(|| panic!("{key} not cached")).value
+}
+
+/// The object event inside a cache event.
+fn object_event(ev: &CacheEvent) -> &super::super::Event {
+    match ev {
+        CacheEvent::Event(e) => match &**e {
+            WatchEvent::Added(x) | WatchEvent::Modified(x) | WatchEvent::Deleted(x) => x,
+            other => panic!("expected an object event, got {other:?}"),
+        },
+        other => panic!("expected an object event, got {other:?}"),
+    }
+}
+
+/// The cache holds the buffers storage's events carry instead of copies: its objects, lists and
+/// window share them with the backend's own state. When a backend sends its own copy of a
+/// previous value (as etcd's prev_kv does), the window keeps the cached buffer instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_cache_shares_value_buffers() {
+    let e = env().await;
+    let r1 = e.probe.create("/pods/ns/a", b("a1")).await.unwrap();
+    wait_revision(&e.cacher, r1).await;
+    let stored = e.probe.inner.get("/pods/ns/a").await.unwrap().unwrap().value;
+    let a1 = cached_value(&e.cacher, "/pods/ns/a").await;
+    assert!(same_buffer(&a1, &stored));
+    let listed = e.cacher.list("/pods", opts(Some(0), 0)).await.unwrap();
+    assert!(same_buffer(&listed.items[0].value, &stored));
+
+    e.probe.copy_values.store(true, Ordering::SeqCst);
+    let r2 = e.probe.update("/pods/ns/a", None, b("a2")).await.unwrap();
+    wait_revision(&e.cacher, r2).await;
+    let a2 = cached_value(&e.cacher, "/pods/ns/a").await;
+    let stored = e.probe.inner.get("/pods/ns/a").await.unwrap().unwrap().value;
+    assert_eq!((&a2[..], same_buffer(&a2, &stored)), (&b"a2"[..], false));
+    let r3 = e.probe.delete("/pods/ns/a", None).await.unwrap().mod_revision;
+    wait_revision(&e.cacher, r3).await;
+
+    let options = WatchOptions { from_revision: Some(r1), ..WatchOptions::default() };
+    let mut w = e.cacher.watch_with("/pods/ns/a", options).await.unwrap();
+    let modified = next_change(&mut w).await;
+    check_events(std::slice::from_ref(&modified), &[("MODIFIED", "/pods/ns/a", "a2", r2)]);
+    let m = object_event(&modified);
+    assert!(same_buffer(&m.value, &a2));
+    assert!(m.prev_value.as_ref().is_some_and(|p| same_buffer(p, &a1)), "{modified:?}");
+    let deleted = next_change(&mut w).await;
+    check_events(std::slice::from_ref(&deleted), &[("DELETED", "/pods/ns/a", "a2", r3)]);
+    let d = object_event(&deleted);
+    assert!(same_buffer(&d.value, &a2));
+    assert!(d.prev_value.as_ref().is_some_and(|p| same_buffer(p, &a2)), "{deleted:?}");
+}
+
+/// A previous value is pointed at the cached buffer only when it holds the same bytes.
+#[test]
+fn test_share_previous_only_equal_bytes() {
+    let cached = Bytes::from_static(b"v1");
+    let mut other = Some(Bytes::copy_from_slice(b"v0"));
+    super::state::share_previous(&mut other, &cached);
+    assert_eq!(other.as_deref(), Some(&b"v0"[..]));
+    let mut equal = Some(Bytes::copy_from_slice(b"v1"));
+    super::state::share_previous(&mut equal, &cached);
+    assert!(equal.as_ref().is_some_and(|p| same_buffer(p, &cached)));
+    let mut none = None;
+    super::state::share_previous(&mut none, &cached);
+    assert_eq!(none, None);
 }

@@ -123,14 +123,14 @@ async fn test_etcd_tls() {
     let mut w = s.watch("/pods", 0, true).await.unwrap();
     let r = s.create("/pods/ns/a", b"a".to_vec()).await.unwrap();
     let kv = s.get("/pods/ns/a").await.unwrap().unwrap();
-    assert_eq!((kv.value.as_slice(), kv.mod_revision), (&b"a"[..], r));
+    assert_eq!((kv.value.as_ref(), kv.mod_revision), (&b"a"[..], r));
     match next_event(&mut w).await {
         WatchEvent::Added(e) => assert_eq!((e.key.as_str(), e.revision), ("/pods/ns/a", r)),
         other => panic!("{other:?}"),
     }
     let r2 = s.update("/pods/ns/a", Some(r), b"b".to_vec()).await.unwrap();
     match next_event(&mut w).await {
-        WatchEvent::Modified(e) => assert_eq!((e.revision, e.value.as_slice()), (r2, &b"b"[..])),
+        WatchEvent::Modified(e) => assert_eq!((e.revision, e.value.as_ref()), (r2, &b"b"[..])),
         other => panic!("{other:?}"),
     }
     let bare = server.endpoint().trim_start_matches("https://").to_string();
@@ -138,7 +138,7 @@ async fn test_etcd_tls() {
     let s2 = Etcd3::connect(config).await.unwrap();
     let list = s2.list("/pods", ListOptions::recursive()).await.unwrap();
     assert_eq!(list.items.len(), 1);
-    assert_eq!((list.items[0].value.as_slice(), list.revision), (&b"b"[..], r2));
+    assert_eq!((list.items[0].value.as_ref(), list.revision), (&b"b"[..], r2));
 }
 
 // A TLS setup etcd does not accept fails the connect quickly with the TLS error, well before
@@ -244,13 +244,13 @@ async fn test_etcd_prefix_isolation() {
     let raw = Etcd3::connect(suite_config(&server, "")).await.unwrap();
     let rx = a.create("/pods/ns/x", b"a".to_vec()).await.unwrap();
     b.create("/pods/ns/x", b"b".to_vec()).await.unwrap();
-    assert_eq!(a.get("/pods/ns/x").await.unwrap().unwrap().value, b"a");
-    assert_eq!(b.get("/pods/ns/x").await.unwrap().unwrap().value, b"b");
+    assert_eq!(a.get("/pods/ns/x").await.unwrap().unwrap().value, &b"a"[..]);
+    assert_eq!(b.get("/pods/ns/x").await.unwrap().unwrap().value, &b"b"[..]);
     assert_eq!(a.count("/pods").await.unwrap(), 1);
     for (prefix, value) in [("/registry", "a"), ("/other", "b")] {
         let all = raw.list(prefix, ListOptions::recursive()).await.unwrap();
         let got: Vec<(&str, &[u8])> =
-            all.items.iter().map(|kv| (kv.key.as_str(), kv.value.as_slice())).collect();
+            all.items.iter().map(|kv| (kv.key.as_str(), kv.value.as_ref())).collect();
         let key = format!("{prefix}/pods/ns/x");
         assert_eq!(got, [(key.as_str(), value.as_bytes())]);
     }
@@ -360,7 +360,8 @@ async fn test_etcd_progress_request() {
     }
     // Started far behind, the watch catches up in batches while progress is requested.
     let mut w = s.watch("/pods", first, true).await.unwrap();
-    s.request_progress().await.unwrap();
+    // An etcd that would answer wrongly is not asked: the request says so.
+    assert_eq!(s.request_progress().await.is_ok(), supported);
     let mut delivered = first;
     while delivered < last {
         match next_event(&mut w).await {
@@ -370,11 +371,11 @@ async fn test_etcd_progress_request() {
             }
             other => panic!("{other:?}"),
         }
-        s.request_progress().await.unwrap();
+        let _ = s.request_progress().await;
     }
     // An idle watch: a bookmark at the current revision exactly when etcd is asked.
     let mut idle = s.watch("/idle", last, true).await.unwrap();
-    s.request_progress().await.unwrap();
+    let _ = s.request_progress().await;
     let answer = tokio::time::timeout(Duration::from_secs(1), idle.recv()).await;
     if supported {
         assert!(
@@ -503,7 +504,7 @@ async fn test_etcd_cluster_member_killed() {
         // Every acknowledged write reads back, singly and in a list.
         for (key, r) in &acked {
             let kv = s.get(key).await.unwrap().unwrap_or_else(|| panic!("{key} lost"));
-            assert_eq!((kv.value.as_slice(), kv.mod_revision), (key.as_bytes(), *r));
+            assert_eq!((kv.value.as_ref(), kv.mod_revision), (key.as_bytes(), *r));
         }
         let list = s.list("/pods", ListOptions::recursive()).await.unwrap();
         for (key, _) in &acked {

@@ -3,8 +3,11 @@
 //! prints pod create/get/list/watch figures against upstream's SLOs and raw etcd.
 //!
 //! Usage: `bench-apiserver [--backend embedded|etcd|both] [--pods N] [--clients N] [--watchers N]
-//! [--watch-events N] [--secs N]`. Build the server beside it first:
-//! `cargo build --release -p apiserver --bin kube-apiserver -p bench-apiserver`.
+//! [--watch-events N] [--secs N] [--rss-pods N,N,...] [--rss-clients N] [--rss-only]`. Build the
+//! server beside it first: `cargo build --release -p apiserver --bin kube-apiserver -p bench-apiserver`.
+//!
+//! With `--rss-pods 10000,50000` a separate server per backend is filled to each count in turn
+//! and its resident memory read at every step, with the memory per pod beyond the pod's JSON.
 
 use std::io::BufRead;
 use std::net::SocketAddr;
@@ -32,6 +35,15 @@ const TOKEN: &str = "benchtoken";
 const NAMESPACE: &str = "bench";
 /// Namespace the watch phase writes to, so watchers see only their own events.
 const WATCH_NAMESPACE: &str = "bench-watch";
+/// Namespace the memory phase fills.
+const RSS_NAMESPACE: &str = "bench-rss";
+/// How long the server is left alone before its memory is read: past tokio's 10 s keep-alive of
+/// idle blocking threads, whose stacks and start-up work otherwise count as stored data.
+const RSS_SETTLE: Duration = Duration::from_secs(11);
+/// After that, the memory is read once two readings this far apart agree within 1%...
+const RSS_STABLE_GAP: Duration = Duration::from_secs(2);
+/// ...or this much later at the most.
+const RSS_SETTLE_MAX: Duration = Duration::from_secs(40);
 /// Upstream's latency SLO for single-object calls.
 const SLO_SINGLE: Duration = Duration::from_secs(1);
 /// Upstream's latency SLO for cluster-scoped / namespace lists.
@@ -71,6 +83,16 @@ struct Config {
     /// Seconds spent on the get phase and on the raw etcd put baseline.
     #[arg(long, default_value_t = 5)]
     secs: u64,
+    /// Pod counts at which a separate server's memory is read, comma-separated (e.g.
+    /// `10000,50000`); the server is filled to each in turn. Empty skips the memory phase.
+    #[arg(long, value_delimiter = ',')]
+    rss_pods: Vec<u64>,
+    /// Concurrent clients creating the memory phase's pods.
+    #[arg(long, default_value_t = 256)]
+    rss_clients: usize,
+    /// Run only the memory phase (needs --rss-pods).
+    #[arg(long)]
+    rss_only: bool,
 }
 
 /// HTTP/2 connections to the apiserver; callers pick one by index so load spreads evenly.
@@ -402,7 +424,18 @@ struct Created {
 
 /// Creates `count` pods in `namespace` from `clients` concurrent clients.
 async fn create_pods(api: &Api, namespace: &str, count: u64, clients: usize) -> Result<Created> {
-    let next = Arc::new(AtomicU64::new(0));
+    create_pod_range(api, namespace, 0, count, clients).await
+}
+
+/// Creates pods numbered `first..end` in `namespace` from `clients` concurrent clients.
+async fn create_pod_range(
+    api: &Api,
+    namespace: &str,
+    first: u64,
+    end: u64,
+    clients: usize,
+) -> Result<Created> {
+    let next = Arc::new(AtomicU64::new(first));
     let started = Instant::now();
     let mut tasks = Vec::new();
     for c in 0..clients {
@@ -414,7 +447,7 @@ async fn create_pods(api: &Api, namespace: &str, count: u64, clients: usize) -> 
             let (mut lat, mut bytes) = (Vec::new(), 0u64);
             loop {
                 let n = next.fetch_add(1, Ordering::Relaxed);
-                if n >= count {
+                if n >= end {
                     return Ok::<_, anyhow::Error>((lat, bytes));
                 }
                 let body = pod(&namespace, &format!("pod-{n:07}"), n);
@@ -656,15 +689,7 @@ struct Figures {
 }
 
 async fn run_backend(backend: &'static str, config: &Config) -> Result<Figures> {
-    let etcd = if backend == "etcd" {
-        Some(
-            EtcdServer::start(&["--quota-backend-bytes=8589934592"])
-                .await
-                .map_err(|e| anyhow!("starting etcd: {e}"))?,
-        )
-    } else {
-        None
-    };
+    let etcd = if backend == "etcd" { Some(start_etcd().await?) } else { None };
     eprintln!("[{backend}] starting kube-apiserver");
     let server = Server::start(etcd.as_ref()).await?;
     let api = Api::connect(server.addr, config.clients.div_ceil(CLIENTS_PER_CONN)).await?;
@@ -712,6 +737,141 @@ async fn run_backend(backend: &'static str, config: &Config) -> Result<Figures> 
         rss_end,
         etcd: etcd_figures,
     })
+}
+
+/// The server's memory with some number of pods stored.
+struct RssPoint {
+    pods: u64,
+    rss: Option<u64>,
+    /// Average size of the stored pods so far, as the server returned them.
+    pod_bytes: f64,
+    /// How long creating this step's pods took.
+    elapsed: Duration,
+}
+
+/// What the memory phase measured on one backend.
+struct RssFigures {
+    backend: &'static str,
+    in_process: bool,
+    idle: Option<u64>,
+    points: Vec<RssPoint>,
+}
+
+/// A private etcd with room for the largest runs.
+async fn start_etcd() -> Result<EtcdServer> {
+    EtcdServer::start(&["--quota-backend-bytes=8589934592"])
+        .await
+        .map_err(|e| anyhow!("starting etcd: {e}"))
+}
+
+/// Fills a fresh server to each of `config.rss_pods` in turn and reads its memory at each step.
+async fn run_rss(backend: &'static str, config: &Config) -> Result<RssFigures> {
+    let etcd = if backend == "etcd" { Some(start_etcd().await?) } else { None };
+    eprintln!("[{backend}] starting kube-apiserver for the memory phase");
+    let server = Server::start(etcd.as_ref()).await?;
+    let clients = config.rss_clients.max(1);
+    let api = Api::connect(server.addr, clients.div_ceil(CLIENTS_PER_CONN)).await?;
+    let body = serde_json::json!({
+        "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": RSS_NAMESPACE}
+    });
+    api.call(0, Method::POST, "/api/v1/namespaces", Some(Bytes::from(body.to_string()))).await?;
+    // One pod first, so what the server builds once per resource on first use (the schemas the
+    // field manager derives, the watch cache's start) is counted as idle, not as stored pods.
+    let warm_up = pod(RSS_NAMESPACE, "warm-up", 0);
+    let pods = format!("/api/v1/namespaces/{RSS_NAMESPACE}/pods");
+    api.call(0, Method::POST, &pods, Some(warm_up)).await?;
+    api.call(0, Method::GET, &format!("{pods}/warm-up"), None).await?;
+    let idle = settled_rss(&server).await;
+    let mut sizes = config.rss_pods.clone();
+    sizes.sort_unstable();
+    sizes.dedup();
+    let (mut stored, mut bytes) = (0u64, 0u64);
+    let mut points = Vec::new();
+    for size in sizes.into_iter().filter(|n| *n > 0) {
+        eprintln!("[{backend}] creating pods {stored}..{size} with {clients} clients");
+        let created = create_pod_range(&api, RSS_NAMESPACE, stored, size, clients).await?;
+        bytes += created.bytes;
+        stored = size;
+        points.push(RssPoint {
+            pods: size,
+            rss: settled_rss(&server).await,
+            pod_bytes: bytes as f64 / size as f64,
+            elapsed: created.elapsed,
+        });
+    }
+    let in_process = server.in_process();
+    drop(api);
+    server.stop().await;
+    Ok(RssFigures { backend, in_process, idle, points })
+}
+
+/// The server's memory once it has stopped changing (see [`RSS_SETTLE`]).
+async fn settled_rss(server: &Server) -> Option<u64> {
+    let started = Instant::now();
+    tokio::time::sleep(RSS_SETTLE).await;
+    let mut last = server.rss()?;
+    loop {
+        tokio::time::sleep(RSS_STABLE_GAP).await;
+        let now = server.rss()?;
+        if now.abs_diff(last) * 100 <= last || started.elapsed() >= RSS_SETTLE_MAX {
+            return Some(now);
+        }
+        last = now;
+    }
+}
+
+fn report_rss(f: &RssFigures) {
+    let rss = |r: Option<u64>| r.map_or("n/a".to_string(), |b| fmt_bytes(b as f64));
+    let who = if f.in_process { " (in-process, includes client)" } else { "" };
+    println!("\n## kube-apiserver memory on the {} backend{who}\n", f.backend);
+    println!("RSS idle (namespace and one warm-up pod created): {}\n", rss(f.idle));
+    let head = [
+        "pods stored",
+        "created in",
+        "RSS",
+        "pod JSON (avg)",
+        "per pod beyond JSON",
+        "since previous step",
+    ];
+    let mut rows = Vec::new();
+    let mut prev: Option<(u64, u64, f64)> = f.idle.map(|idle| (0, idle, 0.0));
+    for p in &f.points {
+        let beyond = match (f.idle, p.rss) {
+            (Some(idle), Some(now)) => {
+                Some((now as f64 - idle as f64) / p.pods as f64 - p.pod_bytes)
+            }
+            _ => None,
+        };
+        // Between two steps the fixed costs (windows, caches that are full) cancel out.
+        let marginal = match (prev, p.rss) {
+            (Some((pods, before, before_json)), Some(now)) if p.pods > pods => {
+                let step_json = (p.pod_bytes * p.pods as f64 - before_json * pods as f64)
+                    / (p.pods - pods) as f64;
+                Some((now as f64 - before as f64) / (p.pods - pods) as f64 - step_json)
+            }
+            _ => None,
+        };
+        let cell = |v: Option<f64>| v.map_or("n/a".to_string(), fmt_bytes);
+        let verdict = |v: Option<f64>| match v {
+            Some(o) if o < GOAL_OVERHEAD_BYTES => " (PASS)",
+            Some(_) => " (FAIL)",
+            None => "",
+        };
+        rows.push(vec![
+            p.pods.to_string(),
+            fmt_dur(p.elapsed),
+            rss(p.rss),
+            fmt_bytes(p.pod_bytes),
+            format!("{}{}", cell(beyond), verdict(beyond)),
+            cell(marginal),
+        ]);
+        prev = p.rss.map(|r| (p.pods, r, p.pod_bytes));
+    }
+    print_rows(&head, &rows);
+    println!(
+        "\nGoal: < {} of memory per stored pod beyond its JSON.",
+        fmt_bytes(GOAL_OVERHEAD_BYTES)
+    );
 }
 
 /// One printed row: figure, ours, baseline, ratio.
@@ -859,27 +1019,37 @@ fn report(f: &Figures, config: &Config) {
 }
 
 fn print_table(rows: &[Row]) {
-    let head = ["figure", "ours", "baseline", "ratio"];
-    let widths: Vec<usize> = (0..4)
+    let rows: Vec<Vec<String>> = rows.iter().map(|r| r.to_vec()).collect();
+    print_rows(&["figure", "ours", "baseline", "ratio"], &rows);
+}
+
+/// Prints a Markdown table; every row has as many cells as `head`.
+fn print_rows(head: &[&str], rows: &[Vec<String>]) {
+    let widths: Vec<usize> = (0..head.len())
         .map(|i| {
-            rows.iter().map(|r| r[i].chars().count()).chain([head[i].len()]).max().unwrap_or(0)
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| c.chars().count())
+                .chain([head[i].chars().count()])
+                .max()
+                .unwrap_or(0)
         })
         .collect();
-    let line = |cells: [&str; 4]| {
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
         let mut s = String::from("|");
-        for (cell, w) in cells.iter().zip(&widths) {
+        for (cell, w) in cells.zip(&widths) {
             s.push_str(&format!(" {cell:<w$} |"));
         }
         s
     };
-    println!("{}", line(head));
+    println!("{}", line(&mut head.iter().copied()));
     let mut rule = String::from("|");
     for w in &widths {
         rule.push_str(&format!("{}|", "-".repeat(w + 2)));
     }
     println!("{rule}");
     for r in rows {
-        println!("{}", line([&r[0], &r[1], &r[2], &r[3]]));
+        println!("{}", line(&mut r.iter().map(String::as_str)));
     }
 }
 
@@ -889,23 +1059,37 @@ async fn main() -> Result<()> {
     if config.clients == 0 || config.pods == 0 {
         bail!("--clients and --pods must be at least 1");
     }
+    if config.rss_only && !config.rss_pods.iter().any(|n| *n > 0) {
+        bail!("--rss-only needs --rss-pods with at least one count above 0");
+    }
     let backends: &[&'static str] = match config.backend.as_str() {
         "embedded" => &["embedded"],
         "etcd" => &["etcd"],
         _ => &["embedded", "etcd"],
     };
-    println!(
-        "bench-apiserver: {} pods, {} clients, {} watchers x {} events, {} s gets/baseline",
-        config.pods, config.clients, config.watchers, config.watch_events, config.secs
-    );
-    for backend in backends {
-        let figures =
-            run_backend(backend, &config).await.with_context(|| format!("{backend} backend"))?;
-        report(&figures, &config);
+    if !config.rss_only {
+        println!(
+            "bench-apiserver: {} pods, {} clients, {} watchers x {} events, {} s gets/baseline",
+            config.pods, config.clients, config.watchers, config.watch_events, config.secs
+        );
+        for backend in backends {
+            let figures = run_backend(backend, &config)
+                .await
+                .with_context(|| format!("{backend} backend"))?;
+            report(&figures, &config);
+        }
+        println!(
+            "\nratio is ours / baseline: below 1 is better for latencies (share of the SLO used), \
+             above 1 better for throughput."
+        );
     }
-    println!(
-        "\nratio is ours / baseline: below 1 is better for latencies (share of the SLO used), \
-         above 1 better for throughput."
-    );
+    if config.rss_pods.iter().any(|n| *n > 0) {
+        for backend in backends {
+            let figures = run_rss(backend, &config)
+                .await
+                .with_context(|| format!("{backend} backend, memory phase"))?;
+            report_rss(&figures);
+        }
+    }
     Ok(())
 }
