@@ -33,8 +33,8 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::{
-    Event, KeyValue, ListOptions, ListResult, Storage, StorageError, StorageFuture, Watch,
-    WatchEvent, encode_continue, recursive_prefix, validate_key,
+    KeyValue, ListOptions, ListResult, Storage, StorageError, StorageFuture, Watch, WatchEvent,
+    encode_continue, recursive_prefix, validate_key,
 };
 use state::{KeyFilter, Start, State};
 pub use watcher::{CacheEvent, CacheWatch, WatchOptions};
@@ -382,20 +382,8 @@ impl Cacher {
     ) -> Result<CacheWatch, StorageError> {
         let list_options = ListOptions { recursive: options.recursive, ..ListOptions::default() };
         let list = self.storage.list(key, list_options).await?;
-        let mut initial: VecDeque<Arc<WatchEvent>> = list
-            .items
-            .into_iter()
-            .map(|kv| {
-                Arc::new(WatchEvent::Added(Event {
-                    key: kv.key,
-                    value: kv.value,
-                    prev_value: None,
-                    create_revision: kv.create_revision,
-                    revision: kv.mod_revision,
-                    memo: Default::default(),
-                }))
-            })
-            .collect();
+        let mut initial: VecDeque<Arc<WatchEvent>> =
+            list.items.into_iter().map(state::added_event).collect();
         let filter = KeyFilter::new(key, options.recursive);
         let buffer = self.shared.options.watcher_buffer;
         let reg = self.shared.with_state(|s| {

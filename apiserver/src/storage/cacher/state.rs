@@ -52,6 +52,18 @@ pub(super) fn event_key(ev: &WatchEvent) -> Option<&str> {
     }
 }
 
+/// The `Added` event that starts a watcher's view of a live object.
+pub(super) fn added_event(kv: KeyValue) -> Arc<WatchEvent> {
+    Arc::new(WatchEvent::Added(Event {
+        key: kv.key,
+        value: kv.value,
+        prev_value: None,
+        create_revision: kv.create_revision,
+        revision: kv.mod_revision,
+        memo: Default::default(),
+    }))
+}
+
 /// One registered watcher as the dispatcher sees it.
 pub(super) struct Slot {
     filter: KeyFilter,
@@ -249,19 +261,7 @@ impl State {
     ) -> Result<Registration, StorageError> {
         let (initial, after) = match start {
             Start::State => {
-                let initial = self
-                    .matching(&filter)
-                    .map(|kv| {
-                        Arc::new(WatchEvent::Added(Event {
-                            key: kv.key,
-                            value: kv.value,
-                            prev_value: None,
-                            create_revision: kv.create_revision,
-                            revision: kv.mod_revision,
-                            memo: Default::default(),
-                        }))
-                    })
-                    .collect();
+                let initial = self.matching(&filter).map(added_event).collect();
                 (initial, self.revision)
             }
             Start::Now => (VecDeque::new(), self.revision),
