@@ -65,14 +65,15 @@ impl Strategy for BuiltinStrategy {
     }
 
     fn prepare_for_create(&self, info: &ResourceInfo, obj: &mut Value) {
-        self.default(info, obj);
         if tracks_generation(info) {
             obj.meta_mut().insert("generation".into(), json!(1));
         }
         if is_crd(info) {
+            self.default(info, obj);
             crate::apiextensions::validation::prepare_crd(obj, None);
             return;
         }
+        // Defaults first, then the strategy's mutations (and defaults again).
         crate::api::prepare_for_create(&info.group, &info.kind, obj);
     }
 

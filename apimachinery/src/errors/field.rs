@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 
 use crate::gofmt;
 
@@ -15,21 +16,31 @@ struct Element {
 }
 
 /// A path to a field inside an object, such as `spec.containers[0].image`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// Like upstream's, a path points at its last step, which points at its parent: extending a
+/// path (done for every field a validation visits) allocates one step and copies nothing.
+#[derive(Clone)]
 pub struct Path {
-    elements: Vec<Element>,
+    last: Option<Arc<Step>>,
+}
+
+struct Step {
+    parent: Option<Arc<Step>>,
+    element: Element,
+    /// Steps from the root to this one, this one included.
+    len: usize,
 }
 
 impl Path {
     /// A root path naming one field (`NewPath`).
     pub fn new(name: impl Into<String>) -> Self {
-        Self { elements: vec![Element { name: name.into(), index: String::new() }] }
+        Self::nil().push(Element { name: name.into(), index: String::new() })
     }
 
     /// Go's nil `*field.Path`: prints `<nil>` alone, and what is appended to it starts a path
     /// with no root (`nil.Key("k")` prints `[k]`).
     pub fn nil() -> Self {
-        Self { elements: Vec::new() }
+        Self { last: None }
     }
 
     /// A root path through several fields: `Path::from_names(["spec", "replicas"])`.
@@ -39,21 +50,40 @@ impl Path {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let mut out = Self { elements: Vec::new() };
+        let mut out = Self::nil();
         for n in names {
             out = out.child(n);
         }
-        if out.elements.is_empty() {
+        if out.last.is_none() {
             return Self::new("");
         }
         out
     }
 
+    fn push(&self, element: Element) -> Self {
+        let len = self.len() + 1;
+        Self { last: Some(Arc::new(Step { parent: self.last.clone(), element, len })) }
+    }
+
+    fn len(&self) -> usize {
+        self.last.as_ref().map_or(0, |s| s.len)
+    }
+
+    /// The steps from the root.
+    fn elements(&self) -> Vec<&Element> {
+        let mut out = Vec::with_capacity(self.len());
+        let mut step = self.last.as_deref();
+        while let Some(s) = step {
+            out.push(&s.element);
+            step = s.parent.as_deref();
+        }
+        out.reverse();
+        out
+    }
+
     /// This path extended by a field name (`Child`).
     pub fn child(&self, name: impl Into<String>) -> Self {
-        let mut out = self.clone();
-        out.elements.push(Element { name: name.into(), index: String::new() });
-        out
+        self.push(Element { name: name.into(), index: String::new() })
     }
 
     /// This path extended by a list index: `[3]` (`Index`).
@@ -63,33 +93,53 @@ impl Path {
 
     /// This path extended by a map key: `[key]` (`Key`).
     pub fn key(&self, key: impl Into<String>) -> Self {
-        let mut out = self.clone();
-        out.elements.push(Element { name: String::new(), index: key.into() });
-        out
+        self.push(Element { name: String::new(), index: key.into() })
     }
 
     /// The path without its last element; `None` at the root.
     pub fn parent(&self) -> Option<Self> {
-        if self.elements.len() <= 1 {
+        if self.len() <= 1 {
             return None;
         }
-        let mut out = self.clone();
-        out.elements.pop();
-        Some(out)
+        Some(Self { last: self.last.as_ref().and_then(|s| s.parent.clone()) })
     }
 
     /// The first element alone (`Root`).
     pub fn root(&self) -> Self {
-        Self { elements: self.elements.iter().take(1).cloned().collect() }
+        match self.elements().first() {
+            Some(e) => Self::nil().push((*e).clone()),
+            None => Self::nil(),
+        }
+    }
+}
+
+impl PartialEq for Path {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.elements() == other.elements()
+    }
+}
+
+impl Eq for Path {}
+
+impl std::hash::Hash for Path {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.elements().hash(state);
+    }
+}
+
+impl fmt::Debug for Path {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Path").field("elements", &self.elements()).finish()
     }
 }
 
 impl fmt::Display for Path {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.elements.is_empty() {
+        let elements = self.elements();
+        if elements.is_empty() {
             return f.write_str("<nil>");
         }
-        for (i, e) in self.elements.iter().enumerate() {
+        for (i, e) in elements.iter().enumerate() {
             if e.name.is_empty() {
                 write!(f, "[{}]", e.index)?;
             } else {

@@ -25,7 +25,7 @@ where
     T: DeserializeOwned + Serialize,
     F: FnOnce(&mut T),
 {
-    let Ok(mut typed) = serde_json::from_value::<T>(obj.clone()) else {
+    let Ok(mut typed) = T::deserialize(&*obj) else {
         return;
     };
     f(&mut typed);

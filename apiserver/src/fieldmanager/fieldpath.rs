@@ -264,10 +264,38 @@ impl Set {
         match path {
             [] => {}
             [last] => {
-                self.members.insert(last.clone());
+                if !self.members.contains(last) {
+                    self.members.insert(last.clone());
+                }
             }
-            [first, rest @ ..] => self.children.entry(first.clone()).or_default().insert(rest),
+            // Steps are cloned only where the set does not have them yet.
+            [first, rest @ ..] => match self.children.get_mut(first) {
+                Some(child) => child.insert(rest),
+                None => self.children.entry(first.clone()).or_default().insert(rest),
+            },
         }
+    }
+
+    /// The union, reusing whichever side is bigger.
+    pub fn union_owned(self, other: Set) -> Set {
+        match (self.is_empty(), other.is_empty()) {
+            (true, _) => other,
+            (_, true) => self,
+            _ => self.union(&other),
+        }
+    }
+
+    /// Removes the paths of `other` (the [`Set::difference`] in place).
+    pub fn subtract(&mut self, other: &Set) {
+        if !other.members.is_empty() {
+            self.members.retain(|pe| !other.members.contains(pe));
+        }
+        for (pe, theirs) in &other.children {
+            if let Some(mine) = self.children.get_mut(pe) {
+                mine.subtract(theirs);
+            }
+        }
+        self.children.retain(|_, child| !child.is_empty());
     }
 
     /// Whether the path is a member.
@@ -301,6 +329,9 @@ impl Set {
 
     /// Paths in either set.
     pub fn union(&self, other: &Set) -> Set {
+        if self.is_empty() {
+            return other.clone();
+        }
         let mut out = self.clone();
         out.members.extend(other.members.iter().cloned());
         for (pe, child) in &other.children {
@@ -363,6 +394,12 @@ impl Set {
             }
         }
         Set { members, children }
+    }
+
+    /// Removes `pe` and everything below it (the recursive difference with the set `{pe}`).
+    pub fn remove_prefix(&mut self, pe: &PathElement) {
+        self.members.remove(pe);
+        self.children.remove(pe);
     }
 
     /// Only the paths at or below the top-level step `pe`.

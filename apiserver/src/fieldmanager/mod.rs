@@ -251,8 +251,7 @@ impl FieldManager {
     /// point (an empty list clears them); when it sends none, the live ones are. Objects that
     /// have never had managedFields are not tracked by updates.
     pub fn update(&self, live: Option<&Value>, new: &mut Value, manager: &str) {
-        let zero = self.schema.zero_object();
-        let live = live.unwrap_or(&zero);
+        let live = live.unwrap_or(self.schema.zero_object());
         let live_managed = || Managed::decode(live.pointer("/metadata/managedFields"));
         let sent = new.pointer("/metadata/managedFields");
         let managed = if !self.subresource.is_empty() {
@@ -285,8 +284,8 @@ impl FieldManager {
             api_version: self.group_version.clone(),
             subresource: self.subresource.clone(),
         };
-        let set = self.updater().update_fields(live, new, managed, &current);
-        let set = set.difference(strip_set());
+        let mut set = self.updater().update_fields(live, new, managed, &current);
+        set.subtract(strip_set());
         if !set.is_empty() {
             let merged = match managed.fields.get(&key) {
                 Some(prev) => set.union(&prev.set),
@@ -387,7 +386,7 @@ impl FieldManager {
             let mut before = live.clone();
             remove_managed(&mut before);
             let zero = self.schema.zero_object();
-            self.record_update(&zero, &before, &mut managed, BEFORE_FIRST_APPLY);
+            self.record_update(zero, &before, &mut managed, BEFORE_FIRST_APPLY);
         }
         let key =
             ManagerKey::new(manager, Operation::Apply, &self.group_version, &self.subresource);
@@ -461,6 +460,19 @@ struct Doc {
     etag: String,
     schemas: Arc<Map<String, Value>>,
     kinds: HashMap<(String, String, String), String>,
+    /// The schemas of the definitions asked for so far: each remembers what it has worked out
+    /// about its positions, so it is kept rather than built per request.
+    types: Mutex<HashMap<String, Arc<TypeSchema>>>,
+}
+
+impl Doc {
+    fn type_schema(&self, def: &str) -> Arc<TypeSchema> {
+        let mut types = self.types.lock().unwrap_or_else(PoisonError::into_inner);
+        types
+            .entry(def.to_string())
+            .or_insert_with(|| Arc::new(TypeSchema::definition(self.schemas.clone(), def)))
+            .clone()
+    }
 }
 
 /// The parsed definitions of a served OpenAPI v3 document (`api/v1`, `apis/apps/v1`), cached
@@ -486,7 +498,12 @@ fn document(server: &crate::endpoints::ApiServer, key: &str) -> Option<Arc<Doc>>
             kinds.insert((part("group"), part("version"), part("kind")), name.clone());
         }
     }
-    let doc = Arc::new(Doc { etag: etag.to_string(), schemas: Arc::new(schemas), kinds });
+    let doc = Arc::new(Doc {
+        etag: etag.to_string(),
+        schemas: Arc::new(schemas),
+        kinds,
+        types: Mutex::default(),
+    });
     cache.lock().unwrap_or_else(PoisonError::into_inner).insert(key.to_string(), doc.clone());
     Some(doc)
 }
@@ -509,7 +526,7 @@ pub fn schema_for(server: &crate::endpoints::ApiServer, info: &ResourceInfo) -> 
         && let Some(def) =
             doc.kinds.get(&(info.group.clone(), info.version.clone(), info.kind.clone()))
     {
-        return Arc::new(TypeSchema::definition(doc.schemas.clone(), def));
+        return doc.type_schema(def);
     }
     let core = document(server, "api/v1").map(|d| d.schemas.clone()).unwrap_or_default();
     let schema = custom.and_then(|c| c.schema);

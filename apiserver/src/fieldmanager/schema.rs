@@ -4,7 +4,9 @@
 //! extensions, patch strategies, and the built-in markers); anything without a schema is
 //! "deduced": objects are granular maps and lists are atomic.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use serde_json::{Map, Value, json};
 
@@ -63,10 +65,51 @@ pub enum Ty<'a> {
 }
 
 /// The schema of one kind: a root node and the definitions its references point into.
+///
+/// Every write walks the schema once per field it touches, so the shape of each position is
+/// worked out once and remembered (positions are keyed by the address of their schema node,
+/// which the shared, never-mutated nodes keep for the schema's lifetime).
 #[derive(Debug, Clone)]
 pub struct TypeSchema {
     defs: Arc<Map<String, Value>>,
-    root: Value,
+    root: Arc<Value>,
+    shapes: Arc<RwLock<HashMap<ShapeKey, Shape, BuildHasherDefault<AddressHasher>>>>,
+    zero: Arc<OnceLock<Value>>,
+}
+
+/// A position: its node, definition and field of origin, by address.
+type ShapeKey = (usize, usize, usize, usize);
+
+fn shape_key(ty: &Ty<'_>) -> Option<ShapeKey> {
+    let Ty::Node { node, def, origin } = ty else { return None };
+    let addr = |s: Option<&str>| s.map_or(0, |s| s.as_ptr() as usize);
+    Some((
+        std::ptr::from_ref(*node) as usize,
+        addr(*def),
+        addr(origin.map(|o| o.0)),
+        addr(origin.map(|o| o.1)),
+    ))
+}
+
+/// Hashes the addresses of [`ShapeKey`]s (multiply-rotate; no need for a keyed hash).
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
 }
 
 fn ref_name(r: &str) -> &str {
@@ -76,7 +119,7 @@ fn ref_name(r: &str) -> &str {
 impl TypeSchema {
     /// A schema rooted at `root` (a node, or `{"$ref": ...}`) over `defs`.
     pub fn new(defs: Arc<Map<String, Value>>, root: Value) -> TypeSchema {
-        TypeSchema { defs, root }
+        TypeSchema { defs, root: Arc::new(root), shapes: Arc::default(), zero: Arc::default() }
     }
 
     /// The schema of a definition in `defs`.
@@ -148,6 +191,16 @@ impl TypeSchema {
 
     /// The shape at a position.
     pub fn shape(&self, ty: Ty<'_>) -> Shape {
+        let Some(key) = shape_key(&ty) else { return Shape::Deduced };
+        if let Some(shape) = self.shapes.read().unwrap_or_else(PoisonError::into_inner).get(&key) {
+            return shape.clone();
+        }
+        let shape = self.compute_shape(ty);
+        self.shapes.write().unwrap_or_else(PoisonError::into_inner).insert(key, shape.clone());
+        shape
+    }
+
+    fn compute_shape(&self, ty: Ty<'_>) -> Shape {
         let Ty::Node { node, def, origin } = ty else { return Shape::Deduced };
         if node.get("x-kubernetes-int-or-string") == Some(&Value::Bool(true)) {
             return Shape::Scalar;
@@ -213,8 +266,8 @@ impl TypeSchema {
 
     /// The kind's empty object as a typed zero value holds it: the object-valued fields whose
     /// schema defaults to `{}`, recursively (what a created object is compared against).
-    pub fn zero_object(&self) -> Value {
-        self.zero_at(self.root(), 0)
+    pub fn zero_object(&self) -> &Value {
+        self.zero.get_or_init(|| self.zero_at(self.root(), 0))
     }
 
     fn zero_at(&self, ty: Ty<'_>, depth: usize) -> Value {

@@ -149,7 +149,7 @@ fn schema_shapes() {
     let (meta, _) = s.field(root, "metadata");
     assert_eq!(s.shape(s.field(meta, "finalizers").0), Shape::List(ListKind::Set));
     assert_eq!(s.shape(s.field(spec, "unknown").0), Shape::Deduced);
-    assert_eq!(s.zero_object(), json!({"metadata": {}, "spec": {}, "status": {}}));
+    assert_eq!(*s.zero_object(), json!({"metadata": {}, "spec": {}, "status": {}}));
 }
 
 #[test]
@@ -519,4 +519,37 @@ fn removal_drops_emptied_sections() {
     assert!(named.has(&[f("spec")]));
     assert!(named.has(&[f("spec"), f("data")]));
     assert!(!named.has(&[f("spec"), f("data"), f("a"), f("x")]));
+}
+
+#[test]
+fn in_place_set_operations_match_the_copying_ones() {
+    use super::fieldpath::{PathElement, Set};
+    let f = PathElement::field;
+    let a = Set::from_paths([
+        &[f("apiVersion")][..],
+        &[f("metadata"), f("name")][..],
+        &[f("metadata"), f("labels"), f("app")][..],
+        &[f("spec"), f("replicas")][..],
+        &[f("status"), f("phase")][..],
+    ]);
+    let b = Set::from_paths([
+        &[f("apiVersion")][..],
+        &[f("metadata"), f("name")][..],
+        &[f("metadata"), f("labels")][..],
+        &[f("status"), f("phase")][..],
+        &[f("other")][..],
+    ]);
+    let mut c = a.clone();
+    c.subtract(&b);
+    assert_eq!(c, a.difference(&b));
+    assert!(c.has(&[f("spec"), f("replicas")]));
+    assert!(!c.has(&[f("metadata"), f("name")]));
+    assert_eq!(a.clone().union_owned(b.clone()), a.union(&b));
+    assert_eq!(Set::new().union_owned(b.clone()), b);
+    assert_eq!(a.clone().union_owned(Set::new()), a);
+    let mut d = a.clone();
+    d.insert(&[f("metadata"), f("labels"), f("app")]);
+    assert_eq!(d, a, "inserting a present path changes nothing");
+    d.insert(&[f("metadata"), f("labels"), f("tier")]);
+    assert!(d.has(&[f("metadata"), f("labels"), f("tier")]));
 }

@@ -23,10 +23,18 @@ pub enum ResetFields {
 impl ResetFields {
     /// `set` without the reset fields.
     pub fn filter(self, set: &Set) -> Set {
+        self.filter_owned(set.clone())
+    }
+
+    /// [`ResetFields::filter`] reusing `set`.
+    pub fn filter_owned(self, mut set: Set) -> Set {
         let status = PathElement::field("status");
         match self {
-            ResetFields::None => set.clone(),
-            ResetFields::Status => set.recursive_difference(&Set::from_paths([&[status][..]])),
+            ResetFields::None => set,
+            ResetFields::Status => {
+                set.remove_prefix(&status);
+                set
+            }
             ResetFields::AllButStatus => set.retain_prefix(&status),
         }
     }
@@ -71,8 +79,14 @@ impl Updater<'_> {
         workflow: &ManagerKey,
         force: bool,
     ) -> Result<Comparison, Vec<Conflict>> {
-        let cmp = self.walker.compare(live, new).map(|s| self.reset.filter(s));
-        let changed = cmp.modified.union(&cmp.added);
+        let cmp = self.walker.compare(live, new);
+        let cmp = Comparison {
+            added: self.reset.filter_owned(cmp.added),
+            modified: self.reset.filter_owned(cmp.modified),
+            removed: self.reset.filter_owned(cmp.removed),
+        };
+        let others = managed.fields.keys().any(|k| k != workflow);
+        let changed = if others { cmp.modified.union(&cmp.added) } else { Set::new() };
         let mut conflicts: Vec<(ManagerKey, Set)> = Vec::new();
         for (key, vs) in &managed.fields {
             if key == workflow {
@@ -119,8 +133,9 @@ impl Updater<'_> {
         managed: &mut Managed,
         workflow: &ManagerKey,
     ) -> Set {
+        // The comparison is already without the reset fields.
         match self.update(live, new, managed, workflow, true) {
-            Ok(cmp) => self.reset.filter(&cmp.modified.union(&cmp.added)),
+            Ok(cmp) => cmp.modified.union_owned(cmp.added),
             Err(_) => Set::new(),
         }
     }

@@ -27,8 +27,8 @@ use core_kinds as corev;
 /// Decodes `obj` as `T`; an object that does not fit its type is reported as an internal
 /// error on the root, which a client sees as an invalid object.
 fn decode<T: DeserializeOwned>(obj: &Value) -> Result<T, ErrorList> {
-    serde_json::from_value(obj.clone())
-        .map_err(|e| ErrorList(vec![Error::internal(&Path::nil(), e)]))
+    // Read from the tree in place: cloning it first would copy every string twice.
+    T::deserialize(obj).map_err(|e| ErrorList(vec![Error::internal(&Path::nil(), e)]))
 }
 
 /// The name rule and scope of a built-in resource validated only for its metadata.

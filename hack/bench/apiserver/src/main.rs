@@ -753,6 +753,8 @@ struct RssPoint {
 struct RssFigures {
     backend: &'static str,
     in_process: bool,
+    /// Clients that created the pods (and warmed the server up).
+    clients: usize,
     idle: Option<u64>,
     points: Vec<RssPoint>,
 }
@@ -775,12 +777,7 @@ async fn run_rss(backend: &'static str, config: &Config) -> Result<RssFigures> {
         "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": RSS_NAMESPACE}
     });
     api.call(0, Method::POST, "/api/v1/namespaces", Some(Bytes::from(body.to_string()))).await?;
-    // One pod first, so what the server builds once per resource on first use (the schemas the
-    // field manager derives, the watch cache's start) is counted as idle, not as stored pods.
-    let warm_up = pod(RSS_NAMESPACE, "warm-up", 0);
-    let pods = format!("/api/v1/namespaces/{RSS_NAMESPACE}/pods");
-    api.call(0, Method::POST, &pods, Some(warm_up)).await?;
-    api.call(0, Method::GET, &format!("{pods}/warm-up"), None).await?;
+    warm_up(&api, clients).await?;
     let idle = settled_rss(&server).await;
     let mut sizes = config.rss_pods.clone();
     sizes.sort_unstable();
@@ -802,7 +799,37 @@ async fn run_rss(backend: &'static str, config: &Config) -> Result<RssFigures> {
     let in_process = server.in_process();
     drop(api);
     server.stop().await;
-    Ok(RssFigures { backend, in_process, idle, points })
+    Ok(RssFigures { backend, in_process, clients, idle, points })
+}
+
+/// Brings the server to its working size without storing pods: one pod, so what is built once
+/// per resource on first use (the schemas the field manager derives, the watch cache) counts as
+/// idle; then a burst of creates of that same pod from every client, which go through decoding,
+/// defaulting, validation and field management before storage refuses them, so connection
+/// buffers and per-thread allocator heaps have grown to the load before the idle reading.
+async fn warm_up(api: &Api, clients: usize) -> Result<()> {
+    let pods = format!("/api/v1/namespaces/{RSS_NAMESPACE}/pods");
+    api.call(0, Method::POST, &pods, Some(pod(RSS_NAMESPACE, "warm-up", 0))).await?;
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let (api, pods) = (api.clone(), pods.clone());
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..4 {
+                let body = pod(RSS_NAMESPACE, "warm-up", 0);
+                let resp = api.send(c / CLIENTS_PER_CONN, Method::POST, &pods, Some(body)).await?;
+                let status = resp.status();
+                resp.into_body().collect().await?;
+                if status != StatusCode::CONFLICT {
+                    bail!("warm-up create: {status}, want 409 Conflict");
+                }
+            }
+            Ok::<_, anyhow::Error>(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    Ok(())
 }
 
 /// The server's memory once it has stopped changing (see [`RSS_SETTLE`]).
@@ -824,7 +851,11 @@ fn report_rss(f: &RssFigures) {
     let rss = |r: Option<u64>| r.map_or("n/a".to_string(), |b| fmt_bytes(b as f64));
     let who = if f.in_process { " (in-process, includes client)" } else { "" };
     println!("\n## kube-apiserver memory on the {} backend{who}\n", f.backend);
-    println!("RSS idle (namespace and one warm-up pod created): {}\n", rss(f.idle));
+    println!(
+        "RSS idle (after warm-up: one pod stored, {} rejected creates of it): {}\n",
+        4 * f.clients,
+        rss(f.idle)
+    );
     let head = [
         "pods stored",
         "created in",
@@ -975,18 +1006,6 @@ fn report(f: &Figures, config: &Config) {
         String::new(),
         String::new(),
     ]);
-    let overhead = match (f.rss_idle, f.rss_loaded) {
-        (Some(idle), Some(loaded)) if pods > 0 => {
-            Some((loaded as f64 - idle as f64) / pods as f64 - pod_bytes)
-        }
-        _ => None,
-    };
-    rows.push([
-        "memory per pod beyond its JSON".into(),
-        overhead.map_or("n/a".into(), fmt_bytes),
-        "1 KiB (goal)".into(),
-        overhead.map_or(String::new(), |o| ratio(o, GOAL_OVERHEAD_BYTES)),
-    ]);
     println!("\n## kube-apiserver on the {} backend\n", f.backend);
     print_table(&rows);
     let verdict = |ok: bool| if ok { "PASS" } else { "FAIL" };
@@ -1008,14 +1027,9 @@ fn report(f: &Figures, config: &Config) {
             verdict(share >= GOAL_ETCD_SHARE)
         );
     }
-    match overhead {
-        Some(o) => println!(
-            "- < 1 KiB memory per stored pod beyond its JSON: {} -> {}",
-            fmt_bytes(o),
-            verdict(o < GOAL_OVERHEAD_BYTES)
-        ),
-        None => println!("- < 1 KiB memory per stored pod beyond its JSON: n/a (no RSS reading)"),
-    }
+    // The RSS readings above come from a server that also served the load phases (its
+    // allocator keeps what they used), so the memory goal is judged by the memory phase.
+    println!("- < 1 KiB memory per stored pod beyond its JSON: see the memory phase (--rss-pods)");
 }
 
 fn print_table(rows: &[Row]) {
