@@ -154,14 +154,15 @@ impl From<Etcd3Error> for StorageError {
 /// A [`Storage`] backed by an etcd v3 cluster.
 ///
 /// Requests go to the configured endpoints in turn; a member whose connection fails is passed
-/// over for a while (see `members`), so retries land on live members. Reads, watch set-ups,
-/// and create-if-absent and update transactions are retried after transient failures, with a
-/// growing pause, until the request timeout is spent; a guarded write that is tried again has
-/// its outcome checked, so a write whose answer was lost is reported as done, not as a
-/// conflict. Deletes and compactions are not retried and surface
-/// [`StorageError::Unavailable`]. A watch served by a member that dies does not move to another
-/// member: it ends with [`WatchEvent::Error`] carrying `Unavailable`, and the caller resumes it
-/// from the last revision it saw (the resumed watch goes to a live member), losing nothing.
+/// over for a while (see `members`), so retries land on live members. Every request (reads,
+/// watch set-ups, creates, updates, deletes, compactions) is retried after transient failures,
+/// with a growing pause, until the request timeout is spent. Writes are guarded so that a
+/// repeat cannot apply twice, and a write that is tried again has its outcome checked: one
+/// whose answer was lost is reported as done, not as a conflict or a missing key (see
+/// [`Etcd3::delete_at`] for deletes). A watch served by a member that dies does not move to
+/// another member: it ends with [`WatchEvent::Error`] carrying `Unavailable`, and the caller
+/// resumes it from the last revision it saw (the resumed watch goes to a live member), losing
+/// nothing.
 #[derive(Clone)]
 pub struct Etcd3 {
     members: Arc<Members>,
@@ -260,6 +261,23 @@ impl Failure {
             Failure::Other(m) => StorageError::Internal(m),
         }
     }
+}
+
+/// What a delete guarded by a modification revision found (see [`Etcd3::delete_at`]).
+#[derive(Debug)]
+enum Deletion {
+    /// The key was deleted: its last state, with `mod_revision` the deletion's revision.
+    Deleted(KeyValue),
+    /// The key was not live.
+    Absent,
+    /// The key is live at another revision: its current state.
+    Changed(KeyValue),
+}
+
+/// The first answer of a watch replaying one key's history.
+enum FirstChange {
+    Event(etcd_client::Event),
+    Canceled { compacted: i64, reason: String },
 }
 
 /// Normalises a prefix the way `path.Join("/", prefix)` does, minus the root itself.
@@ -485,30 +503,42 @@ impl Etcd3 {
         result
     }
 
-    /// Runs `op` once on the next member, under the request timeout.
-    async fn once<T, F, Fut>(&self, op: F) -> Result<T, Failure>
-    where
-        F: FnOnce(Arc<Member>) -> Fut,
-        Fut: Future<Output = Result<T, etcd_client::Error>>,
-    {
-        let member = self.members.pick();
-        self.call_on(&member, self.request_timeout, op(member.clone())).await
-    }
-
     /// Runs `op` on the next member and, while it fails transiently, again on the next one
     /// (a member that just failed is passed over) with a growing pause, until the request
     /// timeout is spent. Only for operations a repeat cannot harm. With `short`, one attempt
     /// gets at most a third of the request timeout (see [`Etcd3::short_attempt`]).
-    async fn retrying<T, F, Fut>(&self, short: bool, mut op: F) -> Result<T, Failure>
+    async fn retrying<T, F, Fut>(&self, short: bool, op: F) -> Result<T, Failure>
     where
         F: FnMut(Arc<Member>) -> Fut,
         Fut: Future<Output = Result<T, etcd_client::Error>>,
     {
-        let deadline = Instant::now() + self.request_timeout;
+        self.retrying_until(self.deadline(), short, op).await
+    }
+
+    /// When a request started now must be done.
+    fn deadline(&self) -> Instant {
+        Instant::now() + self.request_timeout
+    }
+
+    /// [`Etcd3::retrying`] for one step of a request made of several, which share `deadline`.
+    async fn retrying_until<T, F, Fut>(
+        &self,
+        deadline: Instant,
+        short: bool,
+        mut op: F,
+    ) -> Result<T, Failure>
+    where
+        F: FnMut(Arc<Member>) -> Fut,
+        Fut: Future<Output = Result<T, etcd_client::Error>>,
+    {
         let mut attempt = 0;
         loop {
-            let member = self.members.pick();
             let mut limit = deadline.saturating_duration_since(Instant::now());
+            if limit.is_zero() {
+                // Earlier steps of the request spent its time.
+                return Err(Failure::timed_out(self.request_timeout));
+            }
+            let member = self.members.pick();
             if short {
                 limit = limit.min(self.short_attempt());
             }
@@ -541,7 +571,17 @@ impl Etcd3 {
         key: Vec<u8>,
         options: GetOptions,
     ) -> Result<etcd_client::GetResponse, Failure> {
-        self.retrying(false, |member| {
+        self.range_until(key, options, self.deadline()).await
+    }
+
+    /// [`Etcd3::range`] as one step of a request that must be done by `deadline`.
+    async fn range_until(
+        &self,
+        key: Vec<u8>,
+        options: GetOptions,
+        deadline: Instant,
+    ) -> Result<etcd_client::GetResponse, Failure> {
+        self.retrying_until(deadline, false, |member| {
             let mut kv = member.kv.clone();
             let (key, options) = (key.clone(), options.clone());
             async move { kv.get(key, Some(options)).await }
@@ -549,29 +589,19 @@ impl Etcd3 {
         .await
     }
 
-    /// One transaction, not retried: a write that failed in flight may or may not have been
-    /// applied, so the caller sees Unavailable.
-    async fn txn(&self, txn: etcd_client::Txn) -> Result<etcd_client::TxnResponse, StorageError> {
-        self.once(|member| {
-            let mut kv = member.kv.clone();
-            async move { kv.txn(txn).await }
-        })
-        .await
-        .map_err(Failure::into_storage)
-    }
-
     /// A guarded transaction, retried after transient failures like a read. Only for guards
     /// that make a repeat harmless (create-if-absent, compare-and-swap on the modification
-    /// revision, put-if-different): if an earlier attempt was applied, a later one's guard
-    /// fails and the caller inspects the state it returns. The flag says whether the answer
-    /// comes from such a later attempt.
+    /// revision, put-if-different, delete-at-revision): if an earlier attempt was applied, a
+    /// later one's guard fails and the caller inspects the state it returns. The flag says
+    /// whether the answer comes from such a later attempt. Gives up at `deadline`.
     async fn guarded_txn(
         &self,
         txn: etcd_client::Txn,
+        deadline: Instant,
     ) -> Result<(etcd_client::TxnResponse, bool), StorageError> {
         let mut attempts = 0u32;
         let resp = self
-            .retrying(true, |member| {
+            .retrying_until(deadline, true, |member| {
                 attempts += 1;
                 let mut kv = member.kv.clone();
                 let txn = txn.clone();
@@ -580,6 +610,134 @@ impl Etcd3 {
             .await
             .map_err(Failure::into_storage)?;
         Ok((resp, attempts > 1))
+    }
+
+    /// Deletes `key` if its modification revision is still `expected` (an etcd revision; one
+    /// below 1 never matches), retrying after transient failures.
+    ///
+    /// A failed attempt may have been applied all the same; the retry then finds the key gone
+    /// (or gone and created again). So when the answer comes from a retry and the key moved on
+    /// from `expected`, its history decides: if the first change after `expected` deleted
+    /// exactly that state, an earlier attempt landed and its result is returned (a delete of
+    /// the same state by someone else in the meantime cannot be told apart, and has the effect
+    /// this one asked for). When that history is compacted away, the outcome is unknown and
+    /// reported as unavailable rather than guessed. Gives up at `deadline`.
+    async fn delete_at(
+        &self,
+        key: &str,
+        expected: i64,
+        deadline: Instant,
+    ) -> Result<Deletion, StorageError> {
+        let k = self.etcd_key(key);
+        let txn = etcd_client::Txn::new()
+            .when([
+                Compare::version(k.clone(), CompareOp::Greater, 0),
+                Compare::mod_revision(k.clone(), CompareOp::Equal, expected),
+            ])
+            .and_then([TxnOp::delete(k.clone(), Some(DeleteOptions::new().with_prev_key()))])
+            .or_else([TxnOp::get(k.clone(), None)]);
+        let (resp, retried) = self.guarded_txn(txn, deadline).await?;
+        let state = self.first_kv(&resp)?;
+        if resp.succeeded() {
+            let mut kv = state.ok_or_else(|| StorageError::KeyNotFound { key: key.to_string() })?;
+            kv.mod_revision = self.to_trait_rev(header_revision(resp.header())?);
+            return Ok(Deletion::Deleted(kv));
+        }
+        // A key still at a revision below `expected` never held it, so nothing was deleted.
+        let moved_on =
+            state.as_ref().is_none_or(|kv| kv.mod_revision > self.to_trait_rev(expected));
+        if retried
+            && expected > 0
+            && moved_on
+            && let Some(kv) = self.deleted_after(&k, expected, deadline).await?
+        {
+            return Ok(Deletion::Deleted(kv));
+        }
+        Ok(match state {
+            None => Deletion::Absent,
+            Some(kv) => Deletion::Changed(kv),
+        })
+    }
+
+    /// Whether the first change of `etcd_key` after revision `after` deleted the state it held
+    /// at exactly `after`: then that state, with `mod_revision` the deletion's revision (what
+    /// the delete itself answered). The caller knows the key changed after `after`, so the
+    /// watch replaying its history has an event to deliver at once. Gives up at `deadline`.
+    async fn deleted_after(
+        &self,
+        etcd_key: &str,
+        after: i64,
+        deadline: Instant,
+    ) -> Result<Option<KeyValue>, StorageError> {
+        let unknown = |why: &str| match self.trait_key(etcd_key.as_bytes()) {
+            Ok(key) => StorageError::Unavailable(format!(
+                "the outcome of a delete of {key} is unknown: {why}"
+            )),
+            Err(e) => e,
+        };
+        // A watch from a compacted revision is cancelled only later, and one from just at the
+        // compaction point misses a deletion there (compaction drops that tombstone) and would
+        // wait for nothing; a range at `after` tells both at once.
+        let probe = GetOptions::new().with_count_only().with_revision(after);
+        match self.range_until(etcd_key.as_bytes().to_vec(), probe, deadline).await {
+            Ok(_) => {}
+            Err(Failure::Compacted) => return Err(unknown("its history was compacted")),
+            // The key never held a revision that is yet to come.
+            Err(Failure::Future) => return Ok(None),
+            Err(e) => return Err(e.into_storage()),
+        }
+        let options = WatchOptions::new().with_start_revision(after + 1).with_prev_key();
+        let first = self
+            .retrying_until(deadline, true, |member| {
+                let mut client = member.watch.clone();
+                let (key, options) = (etcd_key.as_bytes().to_vec(), options.clone());
+                async move {
+                    let mut stream = client.watch(key, Some(options)).await?;
+                    loop {
+                        let Some(resp) = stream.message().await? else {
+                            // etcd cancels a watch it ends; a stream that just stops lost its
+                            // member.
+                            return Err(etcd_client::Error::IoError(std::io::Error::new(
+                                std::io::ErrorKind::UnexpectedEof,
+                                format!("etcd at {} closed the watch", member.endpoint),
+                            )));
+                        };
+                        if resp.canceled() {
+                            return Ok(FirstChange::Canceled {
+                                compacted: resp.compact_revision(),
+                                reason: resp.cancel_reason().to_string(),
+                            });
+                        }
+                        if let Some(event) = resp.events().first() {
+                            return Ok(FirstChange::Event(event.clone()));
+                        }
+                    }
+                }
+            })
+            .await
+            .map_err(Failure::into_storage)?;
+        let event = match first {
+            FirstChange::Event(event) => event,
+            FirstChange::Canceled { compacted, reason } => {
+                return Err(unknown(&if compacted > 0 {
+                    format!("its history was compacted at revision {compacted}")
+                } else {
+                    format!("etcd canceled the watch of its history: {reason}")
+                }));
+            }
+        };
+        if event.event_type() != EventType::Delete {
+            return Ok(None);
+        }
+        let (Some(prev), Some(kv)) = (event.prev_kv(), event.kv()) else {
+            return Err(unknown("etcd no longer has its last state"));
+        };
+        if prev.mod_revision() != after {
+            return Ok(None);
+        }
+        let mut deleted = self.kv_of(prev)?;
+        deleted.mod_revision = self.to_trait_rev(kv.mod_revision());
+        Ok(Some(deleted))
     }
 
     /// The current etcd revision, from the header of a cheap range.
@@ -969,7 +1127,7 @@ impl Storage for Etcd3 {
                 .when([Compare::create_revision(k.clone(), CompareOp::Equal, 0)])
                 .and_then([TxnOp::put(k.clone(), value, None)])
                 .or_else([TxnOp::get(k, None)]);
-            let (resp, retried) = self.guarded_txn(txn).await?;
+            let (resp, retried) = self.guarded_txn(txn, self.deadline()).await?;
             if !resp.succeeded() {
                 // After a lost answer, a key holding exactly these bytes and never modified
                 // since its creation is this create's own write.
@@ -1031,7 +1189,7 @@ impl Storage for Etcd3 {
                 .when(when)
                 .and_then([TxnOp::put(k.clone(), value.clone(), None)])
                 .or_else([TxnOp::get(k, None)]);
-            let (resp, retried) = self.guarded_txn(txn).await?;
+            let (resp, retried) = self.guarded_txn(txn, self.deadline()).await?;
             if resp.succeeded() {
                 return Ok(self.to_trait_rev(header_revision(resp.header())?));
             }
@@ -1056,29 +1214,39 @@ impl Storage for Etcd3 {
     ) -> StorageFuture<'a, KeyValue> {
         Box::pin(async move {
             validate_key(key)?;
-            let k = self.etcd_key(key);
-            let mut when = vec![Compare::version(k.clone(), CompareOp::Greater, 0)];
+            // Every step below shares the request's time.
+            let deadline = self.deadline();
             if let Some(rev) = expected_mod_revision {
-                let etcd_rev = self.to_etcd_rev(rev).unwrap_or(-1);
-                when.push(Compare::mod_revision(k.clone(), CompareOp::Equal, etcd_rev));
+                let expected = self.to_etcd_rev(rev).unwrap_or(-1);
+                return match self.delete_at(key, expected, deadline).await? {
+                    Deletion::Deleted(kv) => Ok(kv),
+                    Deletion::Absent => Err(StorageError::KeyNotFound { key: key.to_string() }),
+                    Deletion::Changed(kv) => Err(StorageError::Conflict {
+                        key: key.to_string(),
+                        revision: kv.mod_revision,
+                    }),
+                };
             }
-            let txn = etcd_client::Txn::new()
-                .when(when)
-                .and_then([TxnOp::delete(k.clone(), Some(DeleteOptions::new().with_prev_key()))])
-                .or_else([TxnOp::get(k, None)]);
-            let resp = self.txn(txn).await?;
-            let state = self.first_kv(&resp)?;
-            if !resp.succeeded() {
-                return Err(match state {
-                    None => StorageError::KeyNotFound { key: key.to_string() },
-                    Some(kv) => {
-                        StorageError::Conflict { key: key.to_string(), revision: kv.mod_revision }
-                    }
-                });
+            // As upstream's delete does, every deletion is guarded by the state it removes, so
+            // that one tried again cannot remove a later incarnation of the key and one whose
+            // answer was lost can be recognised. The guard moves with the key while others
+            // change it.
+            let resp = self
+                .range_until(self.etcd_key(key).into_bytes(), GetOptions::new(), deadline)
+                .await
+                .map_err(Failure::into_storage)?;
+            let mut current = resp.kvs().first().map(|kv| self.kv_of(kv)).transpose()?;
+            loop {
+                let Some(kv) = current else {
+                    return Err(StorageError::KeyNotFound { key: key.to_string() });
+                };
+                let expected = self.to_etcd_rev(kv.mod_revision).unwrap_or(-1);
+                current = match self.delete_at(key, expected, deadline).await? {
+                    Deletion::Deleted(kv) => return Ok(kv),
+                    Deletion::Absent => None,
+                    Deletion::Changed(kv) => Some(kv),
+                };
             }
-            let mut kv = state.ok_or_else(|| StorageError::KeyNotFound { key: key.to_string() })?;
-            kv.mod_revision = self.to_trait_rev(header_revision(resp.header())?);
-            Ok(kv)
         })
     }
 
@@ -1111,14 +1279,20 @@ impl Storage for Etcd3 {
                 return Err(self.too_large(revision).await);
             };
             let options = etcd_client::CompactionOptions::new().with_physical();
+            // A repeat is harmless: once one attempt was applied, the next finds the revision
+            // compacted. Attempts are short for the reason guarded writes' are (a compaction
+            // goes through the leader too); the revision is compacted for reads as soon as it
+            // is applied, so cutting short the wait for the physical clean-up loses nothing.
             let compacted = self
-                .once(|member| {
+                .retrying(true, |member| {
                     let mut kv = member.kv.clone();
+                    let options = options.clone();
                     async move { kv.compact(etcd_rev, Some(options)).await }
                 })
                 .await;
             match compacted {
-                // Compacting at or below an earlier point changes nothing.
+                // Compacting at or below an earlier point (this one's own lost attempt
+                // included) changes nothing.
                 Ok(_) | Err(Failure::Compacted) => Ok(()),
                 Err(Failure::Future) => Err(self.too_large(revision).await),
                 Err(e) => Err(e.into_storage()),
@@ -1126,9 +1300,9 @@ impl Storage for Etcd3 {
         })
     }
 
-    /// Asks etcd for progress on every open watch, when every member's version answers such
-    /// requests correctly; otherwise does nothing (see `progress`), and watches report progress
-    /// only through etcd's periodic notifications.
+    /// Asks etcd for progress on every open watch, when the members' versions answer such
+    /// requests correctly (a member that is down does not count; see `progress`); otherwise
+    /// does nothing, and watches report progress only through etcd's periodic notifications.
     fn request_progress(&self) -> StorageFuture<'_, ()> {
         Box::pin(async move {
             if !self.progress_support.supported(&self.members).await {

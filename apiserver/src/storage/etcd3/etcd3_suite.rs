@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use super::super::suite::{Store, next_event};
@@ -521,5 +522,501 @@ async fn test_etcd_cluster_member_killed() {
         for r in seen.iter().filter(|r| !revs.contains(r)) {
             assert!(landed.contains(r), "revision {r} was neither acknowledged nor a failed write");
         }
+    }
+}
+
+/// A TCP relay in front of an etcd endpoint that, once told to, goes on passing requests to
+/// etcd but throws its answers away: requests land and their senders never learn it.
+struct AnswerDropper {
+    endpoint: String,
+    dropping: Arc<AtomicBool>,
+    dropped: Arc<AtomicUsize>,
+    relay: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for AnswerDropper {
+    fn drop(&mut self) {
+        // The connections' tasks belong to the relay's task and end with it.
+        self.relay.abort();
+    }
+}
+
+impl AnswerDropper {
+    async fn start(upstream: &str) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let endpoint = format!("http://{}", listener.local_addr().expect("local address"));
+        let upstream = upstream.trim_start_matches("http://").to_string();
+        let dropping = Arc::new(AtomicBool::new(false));
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let (flag, count) = (dropping.clone(), dropped.clone());
+        let relay = tokio::spawn(async move {
+            let mut connections = tokio::task::JoinSet::new();
+            while let Ok((client, _)) = listener.accept().await {
+                let Ok(server) = tokio::net::TcpStream::connect(&upstream).await else {
+                    continue;
+                };
+                connections.spawn(relay(client, server, flag.clone(), count.clone()));
+            }
+        });
+        AnswerDropper { endpoint, dropping, dropped, relay }
+    }
+
+    /// From now on, etcd's answers are thrown away.
+    fn drop_answers(&self) {
+        self.dropping.store(true, Ordering::SeqCst);
+    }
+
+    /// How many bytes of answers were thrown away.
+    fn dropped(&self) -> usize {
+        self.dropped.load(Ordering::SeqCst)
+    }
+}
+
+async fn relay(
+    client: tokio::net::TcpStream,
+    server: tokio::net::TcpStream,
+    dropping: Arc<AtomicBool>,
+    dropped: Arc<AtomicUsize>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    let requests = async {
+        let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
+    };
+    let answers = async {
+        let mut buf = vec![0; 16 * 1024];
+        loop {
+            let n = match server_read.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            if dropping.load(Ordering::SeqCst) {
+                dropped.fetch_add(n, Ordering::SeqCst);
+            } else if client_write.write_all(&buf[..n]).await.is_err() {
+                return;
+            }
+        }
+    };
+    tokio::join!(requests, answers);
+}
+
+/// The relay's place among a store's members, and the direct endpoint's.
+const RELAY: usize = 0;
+const DIRECT: usize = 1;
+
+/// A store reaching `server` through `dropper` and directly, in that order. A third of the
+/// request timeout (one attempt of a write) leaves the test time to act while an attempt
+/// waits for its lost answer.
+async fn through_dropper(server: &EtcdServer, dropper: &AnswerDropper) -> Etcd3 {
+    let config = Etcd3Config {
+        endpoints: vec![dropper.endpoint.clone(), server.endpoint().to_string()],
+        request_timeout: Duration::from_secs(9),
+        ..server.config("/registry")
+    };
+    Etcd3::connect(config).await.expect("connect")
+}
+
+/// Makes cheap reads until `s` last picked member `last`, so the next request goes to the
+/// member after it (members are taken in turn).
+async fn align(s: &Etcd3, last: usize) {
+    for _ in 0..10 {
+        s.current_revision().await.unwrap();
+        if s.members.last_picked() == last {
+            return;
+        }
+    }
+    panic!("member {last} was never picked");
+}
+
+/// Polls `s` until `key` is gone; the revision it is gone at.
+async fn wait_until_gone(s: &Etcd3, key: &str) -> u64 {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while s.get(key).await.unwrap().is_some() {
+        assert!(Instant::now() < deadline, "{key} was never deleted");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    s.current_revision().await.unwrap()
+}
+
+// A delete whose answer is lost after it landed is tried again; the retry finds the key gone
+// (or already created again by someone else) and recognises the first attempt's deletion in
+// the key's history: the caller gets the key's last state at the deletion's revision, as the
+// first attempt would have answered, never NotFound or a conflict, and a later incarnation of
+// the key is left alone. Guarded and unguarded deletes alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_etcd_delete_answer_lost() {
+    let server = start_server().await;
+    let other = Etcd3::connect(server.config("/registry")).await.unwrap();
+    for (guarded, recreate) in [(true, false), (true, true), (false, false), (false, true)] {
+        let case = format!("guarded={guarded} recreate={recreate}");
+        let dropper = AnswerDropper::start(server.endpoint()).await;
+        let s = Arc::new(through_dropper(&server, &dropper).await);
+        let key = format!("/pods/ns/{guarded}-{recreate}");
+        let created = s.create(&key, b"old".to_vec()).await.unwrap();
+        // The delete's transaction goes through the relay; an unguarded delete first reads
+        // the key, directly.
+        align(&s, if guarded { DIRECT } else { RELAY }).await;
+        dropper.drop_answers();
+        let delete = {
+            let (s, key) = (s.clone(), key.clone());
+            tokio::spawn(async move { s.delete(&key, guarded.then_some(created)).await })
+        };
+        let deleted_at = wait_until_gone(&other, &key).await;
+        assert!(!delete.is_finished(), "{case}: the answer was not lost");
+        // Something else is written before the retry, so the deletion is not the latest write.
+        let later = if recreate {
+            other.create(&key, b"new".to_vec()).await.unwrap()
+        } else {
+            other.create(&format!("{key}-later"), b"x".to_vec()).await.unwrap()
+        };
+        let kv = delete.await.unwrap().unwrap_or_else(|e| panic!("{case}: {e:?}"));
+        assert!(dropper.dropped() > 0, "{case}");
+        assert_eq!(
+            (kv.key.as_str(), kv.value.as_ref(), kv.create_revision, kv.mod_revision),
+            (key.as_str(), &b"old"[..], created, deleted_at),
+            "{case}"
+        );
+        assert!(deleted_at < later, "{case}");
+        let now = other.get(&key).await.unwrap().map(|kv| (kv.value.to_vec(), kv.mod_revision));
+        if recreate {
+            assert_eq!(now, Some((b"new".to_vec(), later)), "{case}");
+        } else {
+            assert_eq!(now, None, "{case}");
+        }
+    }
+}
+
+// A compaction whose answer is lost after it landed is tried again, finds its revision
+// compacted, and counts as done; reads below it are expired.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_etcd_compact_answer_lost() {
+    let server = start_server().await;
+    let other = Etcd3::connect(server.config("/registry")).await.unwrap();
+    let dropper = AnswerDropper::start(server.endpoint()).await;
+    let s = Arc::new(through_dropper(&server, &dropper).await);
+    let mut revisions = Vec::new();
+    for i in 0..6 {
+        revisions.push(s.create(&format!("/pods/ns/p{i}"), vec![b'x'; 1024]).await.unwrap());
+    }
+    let target = revisions[4];
+    align(&s, DIRECT).await;
+    dropper.drop_answers();
+    let compact = {
+        let s = s.clone();
+        tokio::spawn(async move { s.compact(target).await })
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while other.compacted_revision().await.unwrap() != target {
+        assert!(Instant::now() < deadline, "the compaction never landed");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(!compact.is_finished(), "the answer was not lost");
+    compact.await.unwrap().unwrap();
+    assert!(dropper.dropped() > 0);
+    assert_eq!(s.compacted_revision().await.unwrap(), target);
+    let below = ListOptions { revision: Some(target - 1), ..ListOptions::recursive() };
+    let err = s.list("/pods", below).await.unwrap_err();
+    assert!(matches!(err, StorageError::ResourceExpired { .. }), "{err:?}");
+    let at = ListOptions { revision: Some(target), ..ListOptions::recursive() };
+    assert_eq!(s.list("/pods", at).await.unwrap().items.len(), 5);
+}
+
+// The history check behind a retried delete: it recognises a deletion of exactly the guarded
+// state and nothing else, and with that history compacted away the outcome is unknown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_etcd_delete_history_check() {
+    let server = start_server().await;
+    let s = Etcd3::connect(server.config("/registry")).await.unwrap();
+    let check = |key: &'static str, after: u64| {
+        let s = &s;
+        async move {
+            let after = i64::try_from(after).unwrap();
+            s.deleted_after(&s.etcd_key(key), after, s.deadline()).await
+        }
+    };
+    // Deleted from the guarded state: recognised, with what the delete answered.
+    let r = s.create("/pods/ns/a", b"a".to_vec()).await.unwrap();
+    let deleted = s.delete("/pods/ns/a", Some(r)).await.unwrap();
+    s.create("/pods/ns/a", b"again".to_vec()).await.unwrap();
+    assert_eq!(check("/pods/ns/a", r).await.unwrap(), Some(deleted));
+    // Changed first and deleted later: no deletion of the state at the first revision, but
+    // one of the later state.
+    let r1 = s.create("/pods/ns/b", b"b1".to_vec()).await.unwrap();
+    let r2 = s.update("/pods/ns/b", Some(r1), b"b2".to_vec()).await.unwrap();
+    let deleted = s.delete("/pods/ns/b", None).await.unwrap();
+    assert_eq!(check("/pods/ns/b", r1).await.unwrap(), None);
+    assert_eq!(check("/pods/ns/b", r2).await.unwrap(), Some(deleted));
+    // A revision the key never held: its next change deletes another state.
+    s.create("/pods/ns/c", b"c".to_vec()).await.unwrap();
+    let unrelated = s.create("/pods/ns/x", b"x".to_vec()).await.unwrap();
+    s.delete("/pods/ns/c", None).await.unwrap();
+    assert_eq!(check("/pods/ns/c", unrelated).await.unwrap(), None);
+    // A revision yet to come: the key never held it.
+    let future = s.current_revision().await.unwrap() + 100;
+    assert_eq!(check("/pods/ns/c", future).await.unwrap(), None);
+    // The history is gone, compacted past the deletion or just at it (which drops the
+    // deletion's tombstone): the outcome cannot be told, and that is said at once.
+    let rd = s.create("/pods/ns/d", b"d".to_vec()).await.unwrap();
+    s.delete("/pods/ns/d", None).await.unwrap();
+    let re = s.create("/pods/ns/e", b"e".to_vec()).await.unwrap();
+    let deleted = s.delete("/pods/ns/e", None).await.unwrap();
+    s.compact(deleted.mod_revision).await.unwrap();
+    for (key, r) in [("/pods/ns/d", rd), ("/pods/ns/e", re)] {
+        let started = Instant::now();
+        let err = check(key, r).await.unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+        let StorageError::Unavailable(message) = &err else { panic!("{err:?}") };
+        let want =
+            format!("the outcome of a delete of {key} is unknown: its history was compacted");
+        assert_eq!(message, &want);
+    }
+}
+
+/// Which member a cluster test kills.
+#[derive(Debug, Clone, Copy)]
+enum Victim {
+    /// The member the store sent its latest request to.
+    InUse,
+    /// Any member.
+    Random,
+}
+
+/// The cluster's index of the member `victim` names for store `s`.
+fn choose_victim(victim: Victim, cluster: &EtcdCluster, s: &Etcd3) -> usize {
+    match victim {
+        Victim::InUse => {
+            let endpoint = &s.members.all()[s.members.last_picked()].endpoint;
+            (0..cluster.size())
+                .find(|&i| cluster.endpoint(i) == Some(endpoint.as_str()))
+                .expect("the member in use is running")
+        }
+        Victim::Random => usize::from(uuid::Uuid::new_v4().as_bytes()[0]) % cluster.size(),
+    }
+}
+
+/// One delete of a cluster test and what it answered.
+struct DeleteOutcome {
+    key: String,
+    created: u64,
+    after_kill: bool,
+    result: Result<super::super::KeyValue, StorageError>,
+}
+
+// Killing a member (the one in use, or any) while deletes stream in, guarded and unguarded,
+// two at a time: deletes succeed again within a deadline; no delete reports NotFound or a
+// conflict (every key exists and nothing else touches them); every acknowledged delete removed
+// its key at the revision it reported and answered the key's last state; a delete reported
+// unavailable either left its key as it was or removed it; and the history holds exactly one
+// deletion per removed key and nothing else (no delete applied twice).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_etcd_cluster_member_killed_deletes() {
+    const KEYS: usize = 240;
+    const DELETERS: usize = 2;
+    for victim in [Victim::InUse, Victim::Random] {
+        let mut cluster = start_cluster().await;
+        let config =
+            Etcd3Config { request_timeout: Duration::from_secs(5), ..cluster.config("/registry") };
+        let s = Arc::new(Etcd3::connect(config).await.unwrap());
+        let mut creators = tokio::task::JoinSet::new();
+        for c in 0..8 {
+            let s = s.clone();
+            creators.spawn(async move {
+                let mut created = Vec::new();
+                for i in (c..KEYS).step_by(8) {
+                    let key = format!("/pods/ns/k{i:03}");
+                    created.push((
+                        i,
+                        key.clone(),
+                        s.create(&key, key.clone().into()).await.unwrap(),
+                    ));
+                }
+                created
+            });
+        }
+        let mut keys = Vec::new();
+        while let Some(created) = creators.join_next().await {
+            keys.extend(created.unwrap());
+        }
+        keys.sort();
+        let keys = Arc::new(keys);
+        let start = s.current_revision().await.unwrap();
+        let done = Arc::new(AtomicUsize::new(0));
+        let killed = Arc::new(AtomicBool::new(false));
+        let mut deleters = tokio::task::JoinSet::new();
+        for d in 0..DELETERS {
+            let (s, keys, done, killed) = (s.clone(), keys.clone(), done.clone(), killed.clone());
+            deleters.spawn(async move {
+                let mut outcomes = Vec::new();
+                for (i, key, created) in keys.iter().filter(|(i, ..)| i % DELETERS == d) {
+                    // Every other delete of a deleter is guarded by the key's revision.
+                    let guard = (i / DELETERS).is_multiple_of(2).then_some(*created);
+                    let after_kill = killed.load(Ordering::SeqCst);
+                    let result = s.delete(key, guard).await;
+                    done.fetch_add(1, Ordering::SeqCst);
+                    outcomes.push(DeleteOutcome {
+                        key: key.clone(),
+                        created: *created,
+                        after_kill,
+                        result,
+                    });
+                }
+                outcomes
+            });
+        }
+        let t = Instant::now();
+        while done.load(Ordering::SeqCst) < 40 {
+            assert!(t.elapsed() < Duration::from_secs(30), "deletes do not progress");
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let index = choose_victim(victim, &cluster, &s);
+        assert!(cluster.kill(index));
+        killed.store(true, Ordering::SeqCst);
+        let mut outcomes = Vec::new();
+        while let Some(joined) = deleters.join_next().await {
+            outcomes.extend(joined.unwrap());
+        }
+        let case = format!("{victim:?} (member {index})");
+        let mut removed = std::collections::BTreeMap::new();
+        let mut since_kill_ok = 0;
+        for o in &outcomes {
+            let now = s.get(&o.key).await.unwrap();
+            match &o.result {
+                Ok(kv) => {
+                    assert_eq!(
+                        (kv.key.as_str(), kv.value.as_ref(), kv.create_revision),
+                        (o.key.as_str(), o.key.as_bytes(), o.created),
+                        "{case}"
+                    );
+                    assert!(kv.mod_revision > start, "{case}: {} at {}", o.key, kv.mod_revision);
+                    assert!(now.is_none(), "{case}: {} acknowledged but still there", o.key);
+                    removed.insert(o.key.clone(), Some(kv.mod_revision));
+                    since_kill_ok += usize::from(o.after_kill);
+                }
+                Err(StorageError::Unavailable(_)) => match now {
+                    None => {
+                        removed.insert(o.key.clone(), None);
+                    }
+                    Some(kv) => assert_eq!(
+                        (kv.value.as_ref(), kv.mod_revision),
+                        (o.key.as_bytes(), o.created),
+                        "{case}: {} changed by a failed delete",
+                        o.key
+                    ),
+                },
+                Err(e) => panic!("{case}: delete of existing {} answered {e:?}", o.key),
+            }
+        }
+        assert!(since_kill_ok >= 20, "{case}: deletes did not recover: {since_kill_ok}");
+        // One revision per deletion, and the history shows which.
+        let end = s.current_revision().await.unwrap();
+        assert_eq!(end - start, removed.len() as u64, "{case}");
+        let mut w = s.watch("/pods", start, true).await.unwrap();
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..removed.len() {
+            match next_event(&mut w).await {
+                WatchEvent::Deleted(e) => {
+                    assert!(seen.insert(e.key.clone()), "{case}: {} deleted twice", e.key);
+                    let reported = removed.get(&e.key).unwrap_or_else(|| {
+                        panic!("{case}: {} deleted at {} by nobody", e.key, e.revision)
+                    });
+                    if let Some(r) = reported {
+                        assert_eq!(e.revision, *r, "{case}: {}", e.key);
+                    }
+                    assert_eq!(e.value.as_ref(), e.key.as_bytes(), "{case}");
+                }
+                other => panic!("{case}: {other:?}"),
+            }
+        }
+    }
+}
+
+// Killing a member (the one a compaction was just sent to, or any) while that compaction runs,
+// in a stream of compactions at ever newer revisions between writes: compactions succeed again
+// within a deadline, one tried again after its answer was lost counts as done, and afterwards
+// the compaction point is the newest compaction that landed: reads below any acknowledged
+// compaction are expired, reads at the compaction point work, and compacting again at an
+// older point changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_etcd_cluster_member_killed_compaction() {
+    for victim in [Victim::InUse, Victim::Random] {
+        let mut cluster = start_cluster().await;
+        let config =
+            Etcd3Config { request_timeout: Duration::from_secs(5), ..cluster.config("/registry") };
+        let s = Arc::new(Etcd3::connect(config).await.unwrap());
+        // Told when the third compaction has gone to its member.
+        let (in_flight, sent) = tokio::sync::oneshot::channel();
+        let killed = Arc::new(AtomicBool::new(false));
+        let compactor = {
+            let (s, killed) = (s.clone(), killed.clone());
+            tokio::spawn(async move {
+                let (mut acked, mut failed) = (Vec::new(), Vec::new());
+                let mut in_flight = Some(in_flight);
+                let mut since_kill_ok = 0;
+                let deadline = Instant::now() + Duration::from_secs(60);
+                let mut i = 0;
+                while since_kill_ok < 5 {
+                    assert!(Instant::now() < deadline, "compactions did not recover");
+                    // Some history to compact away; a write may fail while the member dies.
+                    let mut target = None;
+                    for _ in 0..20 {
+                        i += 1;
+                        let key = format!("/pods/ns/p{i}");
+                        match s.create(&key, vec![b'x'; 1024]).await {
+                            Ok(r) => target = Some(r),
+                            Err(StorageError::Unavailable(_)) => {}
+                            Err(e) => panic!("{key}: {e:?}"),
+                        }
+                    }
+                    let Some(target) = target else { continue };
+                    let after_kill = killed.load(Ordering::SeqCst);
+                    let picks = s.members.picks();
+                    let compaction = {
+                        let s = s.clone();
+                        tokio::spawn(async move { s.compact(target).await })
+                    };
+                    if in_flight.is_some() && acked.len() + failed.len() == 2 {
+                        while s.members.picks() == picks {
+                            tokio::task::yield_now().await;
+                        }
+                        if let Some(tx) = in_flight.take() {
+                            let _ = tx.send(());
+                        }
+                    }
+                    match compaction.await.unwrap() {
+                        Ok(()) => {
+                            acked.push(target);
+                            since_kill_ok += usize::from(after_kill);
+                        }
+                        Err(StorageError::Unavailable(_)) => failed.push(target),
+                        Err(e) => panic!("compaction at {target}: {e:?}"),
+                    }
+                }
+                (acked, failed)
+            })
+        };
+        tokio::time::timeout(Duration::from_secs(30), sent)
+            .await
+            .expect("compactions do not progress")
+            .unwrap();
+        let index = choose_victim(victim, &cluster, &s);
+        assert!(cluster.kill(index));
+        killed.store(true, Ordering::SeqCst);
+        let (acked, failed) = compactor.await.unwrap();
+        let case = format!("{victim:?} (member {index})");
+        let newest = *acked.iter().max().unwrap();
+        let point = s.compacted_revision().await.unwrap();
+        assert!(point == newest || (point > newest && failed.contains(&point)), "{case}: {point}");
+        for t in &acked {
+            let below = ListOptions { revision: Some(t - 1), ..ListOptions::recursive() };
+            let err = s.list("/pods", below).await.unwrap_err();
+            assert!(matches!(err, StorageError::ResourceExpired { .. }), "{case}: {err:?}");
+        }
+        let at = ListOptions { revision: Some(point), ..ListOptions::recursive() };
+        s.list("/pods", at).await.unwrap_or_else(|e| panic!("{case}: {e:?}"));
+        let err = s.watch("/pods", point - 1, true).await.unwrap_err();
+        assert_eq!(err.to_string(), format!("too old resource version: {} ({point})", point - 1));
+        s.compact(acked[0]).await.unwrap();
+        assert_eq!(s.compacted_revision().await.unwrap(), point, "{case}");
     }
 }

@@ -83,13 +83,38 @@ impl Member {
 pub(super) struct Members {
     list: Vec<Arc<Member>>,
     next: AtomicUsize,
+    /// The place of the member picked last, so that tests can fail the one in use.
+    #[cfg(test)]
+    last: AtomicUsize,
+    /// How many picks have recorded their member in `last`.
+    #[cfg(test)]
+    picked: AtomicUsize,
 }
 
 impl Members {
     /// The members in the order the endpoints were configured; `list` must not be empty.
     pub(super) fn new(list: Vec<Arc<Member>>) -> Self {
         assert!(!list.is_empty(), "an etcd store needs at least one member");
-        Members { list, next: AtomicUsize::new(0) }
+        Members {
+            list,
+            next: AtomicUsize::new(0),
+            #[cfg(test)]
+            last: AtomicUsize::new(0),
+            #[cfg(test)]
+            picked: AtomicUsize::new(0),
+        }
+    }
+
+    /// How many picks were made so far.
+    #[cfg(test)]
+    pub(super) fn picks(&self) -> usize {
+        self.picked.load(Ordering::SeqCst)
+    }
+
+    /// The place in [`Members::all`] of the member picked last.
+    #[cfg(test)]
+    pub(super) fn last_picked(&self) -> usize {
+        self.last.load(Ordering::SeqCst)
     }
 
     /// Every member, in configuration order.
@@ -106,20 +131,29 @@ impl Members {
     fn pick_at(&self, now: Instant) -> Arc<Member> {
         let n = self.list.len();
         let start = self.next.fetch_add(1, Ordering::Relaxed);
-        let mut soonest: Option<(Instant, &Arc<Member>)> = None;
+        let mut up = None;
+        let mut soonest: Option<(Instant, usize)> = None;
         for i in 0..n {
-            let member = &self.list[(start + i) % n];
-            match member.down_until(now) {
-                None => return member.clone(),
+            let at = (start + i) % n;
+            match self.list[at].down_until(now) {
+                None => {
+                    up = Some(at);
+                    break;
+                }
                 Some(until) => {
                     if soonest.is_none_or(|(s, _)| until < s) {
-                        soonest = Some((until, member));
+                        soonest = Some((until, at));
                     }
                 }
             }
         }
-        let (_, member) = soonest.unwrap_or((now, &self.list[start % n]));
-        member.clone()
+        let at = up.or(soonest.map(|(_, at)| at)).unwrap_or(start % n);
+        #[cfg(test)]
+        {
+            self.last.store(at, Ordering::SeqCst);
+            self.picked.fetch_add(1, Ordering::SeqCst);
+        }
+        self.list[at].clone()
     }
 }
 

@@ -4,9 +4,12 @@
 //! revision even while the watch is still catching up on older events, so the bookmark would
 //! claim events that have not been delivered yet; a cache that trusted it, or a watch resumed
 //! from it, would lose them. As upstream's feature support checker does, progress requests are
-//! only sent when every member runs a version without that fault (etcd's periodic progress
-//! notifications, sent only to watches that are caught up, are not affected).
+//! only sent when no member reports a version with that fault and at least one member reports
+//! one without it; a member that is down is asked again later and does not block the others
+//! (etcd's periodic progress notifications, sent only to watches that are caught up, are not
+//! affected).
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::members::Members;
@@ -43,58 +46,94 @@ pub(super) fn version_supports_progress_request(version: &str) -> bool {
     }
 }
 
-#[derive(Debug)]
-enum State {
-    Supported,
-    Unsupported,
-    /// Not every member answered; the instant of the last check.
-    Unknown(Option<Instant>),
+/// What the members said so far.
+#[derive(Debug, Default)]
+struct Answers {
+    /// Each member's answer by its place in [`Members::all`]: whether its version answers
+    /// progress requests correctly; `None` until it answers.
+    by_member: Vec<Option<bool>>,
+    /// When the members that have not answered were last asked.
+    asked: Option<Instant>,
+}
+
+impl Answers {
+    /// Keeps the answers of the members that answered.
+    fn record(&mut self, found: Vec<(usize, Option<bool>)>) {
+        for (i, answer) in found {
+            if let (Some(slot), Some(answer)) = (self.by_member.get_mut(i), answer) {
+                *slot = Some(answer);
+            }
+        }
+    }
+}
+
+/// Upstream's rule: no member that answered runs a faulty version, and at least one answered.
+/// A member that is down does not hold the others back; once it answers with a faulty version
+/// the feature is off.
+fn decide(answers: &[Option<bool>]) -> bool {
+    !answers.contains(&Some(false)) && answers.contains(&Some(true))
+}
+
+/// Asks the members at `which` (places in [`Members::all`]) for their versions, all at once.
+async fn ask(members: &Members, which: &[usize]) -> Vec<(usize, Option<bool>)> {
+    let mut checks = tokio::task::JoinSet::new();
+    for &i in which {
+        let mut maintenance = members.all()[i].maintenance.clone();
+        checks.spawn(async move {
+            let status = tokio::time::timeout(STATUS_TIMEOUT, maintenance.status()).await;
+            match status {
+                Ok(Ok(status)) => (i, Some(version_supports_progress_request(status.version()))),
+                _ => (i, None),
+            }
+        });
+    }
+    let mut found = Vec::with_capacity(which.len());
+    while let Some(joined) = checks.join_next().await {
+        found.extend(joined.ok());
+    }
+    found
 }
 
 /// The cached answer for one store.
 #[derive(Debug)]
 pub(super) struct ProgressSupport {
-    state: tokio::sync::Mutex<State>,
+    answers: Arc<tokio::sync::Mutex<Answers>>,
 }
 
 impl ProgressSupport {
     pub(super) fn new() -> Self {
-        ProgressSupport { state: tokio::sync::Mutex::new(State::Unknown(None)) }
+        ProgressSupport { answers: Arc::new(tokio::sync::Mutex::new(Answers::default())) }
     }
 
     /// Whether progress requests may be sent, asking every member for its version the first
-    /// time (and again now and then while a member does not answer). Unknown counts as no.
-    pub(super) async fn supported(&self, members: &Members) -> bool {
-        let mut state = self.state.lock().await;
-        match *state {
-            State::Supported => return true,
-            State::Unsupported => return false,
-            State::Unknown(Some(at)) if at.elapsed() < RECHECK_AFTER => return false,
-            State::Unknown(_) => {}
+    /// time, and the members that did not answer again now and then. Until a member answers,
+    /// the answer is no.
+    pub(super) async fn supported(&self, members: &Arc<Members>) -> bool {
+        let mut answers = self.answers.lock().await;
+        let n = members.all().len();
+        if answers.by_member.len() != n {
+            answers.by_member = vec![None; n];
         }
-        let mut checks = tokio::task::JoinSet::new();
-        for member in members.all() {
-            let mut maintenance = member.maintenance.clone();
-            checks.spawn(async move {
-                let status = tokio::time::timeout(STATUS_TIMEOUT, maintenance.status()).await;
-                match status {
-                    Ok(Ok(status)) => Some(version_supports_progress_request(status.version())),
-                    _ => None,
-                }
+        let missing: Vec<usize> = (0..n).filter(|&i| answers.by_member[i].is_none()).collect();
+        let due = answers.asked.is_none_or(|at| at.elapsed() >= RECHECK_AFTER);
+        if missing.is_empty() || !due || answers.by_member.contains(&Some(false)) {
+            return decide(&answers.by_member);
+        }
+        answers.asked = Some(Instant::now());
+        if decide(&answers.by_member) {
+            // Already decided by the members that answered: the others (down, most likely)
+            // are asked without holding the caller up. The check ends within its timeout.
+            drop(answers);
+            let (shared, members) = (self.answers.clone(), members.clone());
+            tokio::spawn(async move {
+                let found = ask(&members, &missing).await;
+                shared.lock().await.record(found);
             });
+            return true;
         }
-        let mut answers = Vec::new();
-        while let Some(joined) = checks.join_next().await {
-            answers.push(joined.ok().flatten());
-        }
-        *state = if answers.contains(&Some(false)) {
-            State::Unsupported
-        } else if answers.iter().all(|a| *a == Some(true)) {
-            State::Supported
-        } else {
-            State::Unknown(Some(Instant::now()))
-        };
-        matches!(*state, State::Supported)
+        let found = ask(members, &missing).await;
+        answers.record(found);
+        decide(&answers.by_member)
     }
 }
 
@@ -126,5 +165,72 @@ mod tests {
         ] {
             assert_eq!(version_supports_progress_request(version), want, "{version:?}");
         }
+    }
+
+    #[test]
+    fn test_decide_with_members_down() {
+        for (answers, want) in [
+            (vec![Some(true), Some(true), Some(true)], true),
+            (vec![Some(true), None, None], true),
+            (vec![None, Some(true), None], true),
+            (vec![Some(true), Some(false), None], false),
+            (vec![Some(false), None, None], false),
+            (vec![None, None, None], false),
+            (vec![], false),
+        ] {
+            assert_eq!(decide(&answers), want, "{answers:?}");
+        }
+    }
+
+    /// Members that accept connections and never answer, like a member that hangs; the
+    /// listeners must be kept alive as long as the members are used.
+    async fn silent_members(n: usize) -> (Arc<Members>, Vec<std::net::TcpListener>) {
+        let mut list = Vec::new();
+        let mut listeners = Vec::new();
+        for _ in 0..n {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+            let endpoint = format!("http://{}", listener.local_addr().expect("address"));
+            let client = etcd_client::Client::connect([endpoint.as_str()], None)
+                .await
+                .expect("a lazy client");
+            list.push(Arc::new(super::super::members::Member::new(endpoint, &client, 1 << 20)));
+            listeners.push(listener);
+        }
+        (Arc::new(Members::new(list)), listeners)
+    }
+
+    #[tokio::test]
+    async fn test_supported_when_a_member_is_down() {
+        let (members, _listeners) = silent_members(3).await;
+        let support = ProgressSupport::new();
+        // Nobody answers: no, after waiting for the answers.
+        let started = Instant::now();
+        assert!(!support.supported(&members).await);
+        assert!(started.elapsed() >= STATUS_TIMEOUT, "{:?}", started.elapsed());
+        assert_eq!(support.answers.lock().await.by_member, vec![None, None, None]);
+        // Asked a moment ago: no again, without asking.
+        let started = Instant::now();
+        assert!(!support.supported(&members).await);
+        assert!(started.elapsed() < STATUS_TIMEOUT / 2, "{:?}", started.elapsed());
+        // One member answered with a good version and the others are down: yes, at once; the
+        // ones down are asked again once the pause is over, without holding the caller up.
+        {
+            let mut answers = support.answers.lock().await;
+            answers.by_member = vec![Some(true), None, None];
+            answers.asked = None;
+        }
+        let started = Instant::now();
+        assert!(support.supported(&members).await);
+        assert!(started.elapsed() < STATUS_TIMEOUT / 2, "{:?}", started.elapsed());
+        assert!(support.answers.lock().await.asked.is_some());
+        // Once that check has timed out, nothing changed: the members down did not answer.
+        tokio::time::sleep(STATUS_TIMEOUT + Duration::from_millis(200)).await;
+        assert!(support.supported(&members).await);
+        assert_eq!(support.answers.lock().await.by_member, vec![Some(true), None, None]);
+        // A member that comes back with a faulty version turns the feature off for good.
+        support.answers.lock().await.by_member[2] = Some(false);
+        assert!(!support.supported(&members).await);
+        support.answers.lock().await.asked = None;
+        assert!(!support.supported(&members).await);
     }
 }
