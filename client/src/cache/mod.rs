@@ -4,9 +4,11 @@
 //! and the [`SharedInformerFactory`] that shares informers within a process.
 //!
 //! Objects are generic and shared: stores hold `Arc<T>` and hand out clones of the `Arc`,
-//! never of the object. Stored objects must be treated as immutable.
+//! never of the object. Stored objects must be treated as immutable. [`Compact`] objects keep
+//! each object as its JSON, for caches that hold many and decode few.
 
 pub mod backoff;
+mod compact;
 mod delta_fifo;
 mod factory;
 pub mod fake;
@@ -26,6 +28,7 @@ mod delta_fifo_tests;
 mod tests;
 
 pub use backoff::{Backoff, BackoffManager};
+pub use compact::Compact;
 pub use delta_fifo::{
     BoxError, Delta, DeltaFIFO, DeltaFifoOptions, DeltaType, Deltas, ProcessError, TransformFunc,
 };

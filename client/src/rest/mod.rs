@@ -8,7 +8,8 @@
 //!   authentication, throttling, retries and the request timeout.
 //! - [`Api`]: the verbs of one built-in kind (k8s-openapi types), with subresources.
 //! - [`DynamicApi`]: the same verbs over `serde_json::Value` for any group/version/resource.
-//! - Both implement [`crate::cache::ListerWatcher`], so a reflector can list and watch them.
+//! - Both implement [`crate::cache::ListerWatcher`], so a reflector can list and watch them;
+//!   [`Api::compact`] lists and watches into [`crate::cache::Compact`] objects instead.
 
 mod client;
 mod config;
@@ -34,6 +35,7 @@ pub use config::{Config, default_user_agent};
 pub use dynamic::DynamicApi;
 pub use error::{BoxError, Error};
 pub use flowcontrol::TokenBucket;
+pub use listwatch::CompactApi;
 pub use params::{
     DeleteParams, DeleteResponse, FieldValidation, LogParams, Patch, PatchParams, PostParams,
     Preconditions, PropagationPolicy,

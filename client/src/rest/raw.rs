@@ -5,12 +5,13 @@
 use std::time::Duration;
 
 use apimachinery::errors::StatusError;
+use bytes::Bytes;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ListMeta;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::client::{Client, decode};
+use super::client::{Client, decode, failure_status};
 use super::error::Error;
 use super::params::{DeleteParams, DeleteResponse, Patch, PatchParams, PostParams};
 use super::request::Request;
@@ -109,12 +110,19 @@ impl RawApi {
         &self,
         opts: &ListOptions,
     ) -> Result<ListBody<T>, Error> {
+        decode(&self.list_body(opts).await?)
+    }
+
+    /// The undecoded body of a list call, once known not to be a failure `Status`.
+    pub(crate) async fn list_body(&self, opts: &ListOptions) -> Result<Bytes, Error> {
         let mut req = self.tag(Request::get(self.path.collection()?), "");
         req = req.queries(list_query(opts, false));
         if let Some(t) = opts.timeout_seconds.filter(|t| *t > 0) {
             req = req.timeout(Duration::from_secs(t.unsigned_abs()));
         }
-        self.client.send_json(req).await
+        let resp = self.client.send(req).await?;
+        failure_status(&resp.body)?;
+        Ok(resp.body)
     }
 
     pub(crate) async fn watch<T: DeserializeOwned>(

@@ -3,14 +3,17 @@
 //! are buffered until a whole object has arrived.
 
 use std::collections::VecDeque;
+use std::fmt;
 
 use apimachinery::errors::StatusError;
 use bytes::Bytes;
 use http_body_util::BodyExt;
 use http_body_util::combinators::BoxBody;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Status;
-use serde::de::{DeserializeOwned, Error as _};
+use serde::de::{self, DeserializeOwned, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use tokio::time::Instant;
 
 use super::error::{BoxError, Error};
@@ -55,9 +58,143 @@ impl FrameDecoder {
         out
     }
 
+    /// Like [`FrameDecoder::push`], but each completed frame is read as a [`RawFrame`] (its
+    /// object left as JSON text, borrowed from the buffer) and handed to `decode`. The first
+    /// malformed frame or failed `decode` is the last result, and the buffer is dropped.
+    pub(crate) fn push_raw<R>(
+        &mut self,
+        chunk: &[u8],
+        mut decode: impl FnMut(RawFrame<'_>) -> Result<R, Error>,
+    ) -> Vec<Result<R, Error>> {
+        self.buf.extend_from_slice(chunk);
+        let mut out = Vec::new();
+        let mut consumed = 0;
+        let mut frames = serde_json::Deserializer::from_slice(&self.buf).into_iter::<RawFrame>();
+        loop {
+            match frames.next() {
+                None => {
+                    consumed = frames.byte_offset();
+                    break;
+                }
+                Some(Ok(frame)) => {
+                    let event = decode(frame);
+                    let failed = event.is_err();
+                    out.push(event);
+                    if failed {
+                        self.buf.clear();
+                        return out;
+                    }
+                    consumed = frames.byte_offset();
+                }
+                Some(Err(e)) if e.is_eof() => break,
+                Some(Err(source)) => {
+                    out.push(Err(Error::Decode { what: "a watch event".into(), source }));
+                    self.buf.clear();
+                    return out;
+                }
+            }
+        }
+        self.buf.drain(..consumed);
+        out
+    }
+
     /// Whether a partial value is buffered.
     pub(crate) fn has_partial(&self) -> bool {
         self.buf.iter().any(|b| !b.is_ascii_whitespace())
+    }
+}
+
+/// One frame of a watch stream with its object left undecoded: what [`FrameDecoder::push_raw`]
+/// reads. Any JSON value is a frame; one that is not an object (or lacks a string `type`) has
+/// the empty type, which [`decode_control_event`] refuses as the typed decoding does.
+#[derive(Debug, Default)]
+pub(crate) struct RawFrame<'a> {
+    /// `type`, or empty when absent or not a string.
+    pub(crate) kind: String,
+    /// `object`, when present.
+    pub(crate) object: Option<&'a RawValue>,
+}
+
+/// The keys of a frame that matter, read without allocating.
+enum FrameField {
+    Type,
+    Object,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for FrameField {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FieldVisitor;
+        impl Visitor<'_> for FieldVisitor {
+            type Value = FrameField;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("field identifier")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<FrameField, E> {
+                Ok(match v {
+                    "type" => FrameField::Type,
+                    "object" => FrameField::Object,
+                    _ => FrameField::Other,
+                })
+            }
+        }
+        deserializer.deserialize_identifier(FieldVisitor)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawFrame<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FrameVisitor;
+        impl<'de> Visitor<'de> for FrameVisitor {
+            type Value = RawFrame<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a watch event")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawFrame<'de>, A::Error> {
+                let mut frame = RawFrame::default();
+                while let Some(field) = map.next_key::<FrameField>()? {
+                    match field {
+                        // A later key wins, as when the frame is read into a map.
+                        FrameField::Type => {
+                            let kind: &RawValue = map.next_value()?;
+                            frame.kind =
+                                serde_json::from_str::<String>(kind.get()).unwrap_or_default();
+                        }
+                        FrameField::Object => {
+                            let object: &RawValue = map.next_value()?;
+                            frame.object = Some(object);
+                        }
+                        FrameField::Other => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(frame)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawFrame<'de>, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(RawFrame::default())
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<RawFrame<'de>, E> {
+                Ok(RawFrame::default())
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<RawFrame<'de>, E> {
+                Ok(RawFrame::default())
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<RawFrame<'de>, E> {
+                Ok(RawFrame::default())
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<RawFrame<'de>, E> {
+                Ok(RawFrame::default())
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<RawFrame<'de>, E> {
+                Ok(RawFrame::default())
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<RawFrame<'de>, E> {
+                Ok(RawFrame::default())
+            }
+        }
+        deserializer.deserialize_any(FrameVisitor)
     }
 }
 
@@ -77,6 +214,14 @@ pub(crate) fn decode_event<T: DeserializeOwned>(mut frame: Value) -> Result<Watc
         "ADDED" => Ok(WatchEvent::Added(typed(object)?)),
         "MODIFIED" => Ok(WatchEvent::Modified(typed(object)?)),
         "DELETED" => Ok(WatchEvent::Deleted(typed(object)?)),
+        other => decode_control_event(other, object),
+    }
+}
+
+/// The events that carry no object of the watched kind: `BOOKMARK` and `ERROR`; any other
+/// type but `ADDED`, `MODIFIED` and `DELETED` is refused.
+pub(crate) fn decode_control_event<T>(kind: &str, object: Value) -> Result<WatchEvent<T>, Error> {
+    match kind {
         "BOOKMARK" => {
             let meta = object.get("metadata");
             let resource_version = meta
@@ -103,12 +248,35 @@ pub(crate) fn decode_event<T: DeserializeOwned>(mut frame: Value) -> Result<Watc
     }
 }
 
+/// Turns a chunk of a watch body into the events it completes; stops at the first error.
+pub(crate) type FramesFn<T> = fn(&mut FrameDecoder, &[u8]) -> Vec<Result<WatchEvent<T>, Error>>;
+
+/// [`FramesFn`] of typed objects: each frame is read as JSON, then decoded.
+fn typed_frames<T: DeserializeOwned>(
+    decoder: &mut FrameDecoder,
+    chunk: &[u8],
+) -> Vec<Result<WatchEvent<T>, Error>> {
+    let mut out = Vec::new();
+    for value in decoder.push(chunk) {
+        let event = value
+            .map_err(|source| Error::Decode { what: "a watch event".into(), source })
+            .and_then(decode_event::<T>);
+        let failed = event.is_err();
+        out.push(event);
+        if failed {
+            break;
+        }
+    }
+    out
+}
+
 /// The events of one watch, read as they arrive. `next` returns `None` once the server ends
 /// the stream (or the watch's `timeoutSeconds` passes); a reflector then watches again from
 /// the last resourceVersion it saw.
 pub struct EventStream<T> {
     body: BoxBody<Bytes, BoxError>,
     decoder: FrameDecoder,
+    frames: FramesFn<T>,
     pending: VecDeque<Result<WatchEvent<T>, Error>>,
     deadline: Option<Instant>,
     done: bool,
@@ -135,6 +303,7 @@ impl<T: DeserializeOwned> EventStream<T> {
         EventStream {
             body,
             decoder: FrameDecoder::default(),
+            frames: typed_frames::<T>,
             pending: VecDeque::new(),
             deadline: None,
             done: false,
@@ -147,6 +316,22 @@ impl<T: DeserializeOwned> EventStream<T> {
     pub(crate) fn with_deadline(mut self, deadline: Option<Instant>) -> Self {
         self.deadline = deadline;
         self
+    }
+}
+
+impl<T> EventStream<T> {
+    /// The same stream with its frames decoded by `frames` into events of `U`; for a stream
+    /// nothing has been read from yet.
+    pub(crate) fn with_frames<U>(self, frames: FramesFn<U>) -> EventStream<U> {
+        EventStream {
+            body: self.body,
+            decoder: self.decoder,
+            frames,
+            pending: VecDeque::new(),
+            deadline: self.deadline,
+            done: self.done,
+            url: self.url,
+        }
     }
 
     /// The next event; `None` at the end of the stream. A malformed event or a broken
@@ -194,13 +379,7 @@ impl<T: DeserializeOwned> EventStream<T> {
                 }
                 Some(Ok(frame)) => {
                     let Ok(data) = frame.into_data() else { continue };
-                    for value in self.decoder.push(&data) {
-                        let event = value
-                            .map_err(|source| Error::Decode {
-                                what: "a watch event".into(),
-                                source,
-                            })
-                            .and_then(decode_event::<T>);
+                    for event in (self.frames)(&mut self.decoder, &data) {
                         let failed = event.is_err();
                         self.pending.push_back(event);
                         if failed {
