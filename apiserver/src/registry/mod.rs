@@ -19,7 +19,7 @@ use apimachinery::runtime::{ResourceInfo, ResourceTable};
 use apimachinery::schema::{GroupResource, GroupVersionResource};
 
 use crate::storage::Storage;
-use crate::storage::cacher::Cacher;
+use crate::storage::cacher::{Cacher, CacherOptions};
 use crate::strategy::{BuiltinStrategy, Strategy};
 
 pub use object::{ObjectMetaExt, now_rfc3339, string_map};
@@ -307,7 +307,10 @@ fn make_cacher(
     cache: bool,
 ) -> Option<Arc<Cacher>> {
     if cache && info.has_verb("watch") {
-        Cacher::new(storage.clone(), key_prefix).ok().map(Arc::new)
+        let indexers = selectors::indexers(&info.group, &info.resource);
+        Cacher::with_indexers(storage.clone(), key_prefix, CacherOptions::default(), indexers)
+            .ok()
+            .map(Arc::new)
     } else {
         None
     }

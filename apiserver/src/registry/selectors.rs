@@ -8,6 +8,7 @@ use apimachinery::{fields, labels};
 use serde_json::Value;
 
 use super::object::ObjectMetaExt;
+use crate::storage::cacher::Indexer;
 
 /// The query parameters of a list (`metav1.ListOptions`).
 #[derive(Debug, Clone, Default)]
@@ -143,6 +144,35 @@ fn selectable_fields(group: &str, resource: &str) -> &'static [&'static str] {
     }
 }
 
+/// The indexes the watch cache keeps for a resource, each named after the selectable field whose
+/// exact match it answers. Pods are indexed by `spec.nodeName`, as upstream's pod registry
+/// declares (`NodeNameIndexFunc` for lists, `NodeNameTriggerFunc` for watches): every kubelet
+/// lists and watches its node's pods.
+pub fn indexers(group: &str, resource: &str) -> Vec<Indexer> {
+    match (group, resource) {
+        ("", "pods") => vec![Indexer::new("spec.nodeName", pod_node_name)],
+        _ => Vec::new(),
+    }
+}
+
+/// A pod's `spec.nodeName` from its stored JSON, reading only that path: the value
+/// [`field_value`] gives for the decoded object ("" when unset or null), or `None` when the
+/// bytes do not hold a pod-shaped object.
+fn pod_node_name(bytes: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Pod {
+        #[serde(default)]
+        spec: Option<Spec>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Spec {
+        #[serde(default, rename = "nodeName")]
+        node_name: Option<String>,
+    }
+    let pod: Pod = serde_json::from_slice(bytes).ok()?;
+    Some(pod.spec.and_then(|s| s.node_name).unwrap_or_default())
+}
+
 /// Reads a selectable field of an object as the string upstream compares.
 fn field_value(obj: &Value, field: &str) -> String {
     match field {
@@ -228,6 +258,88 @@ impl Predicate {
 
     /// The name the field selector pins (`metadata.name=x`), which lets a list read one key.
     pub fn exact_name(&self) -> Option<String> {
-        self.field.requires_exact_match("metadata.name")
+        self.exact_field("metadata.name")
+    }
+
+    /// The value the field selector pins `field` to with an exact `=`/`==` requirement
+    /// (upstream's `RequiresExactMatch`); `!=` never pins.
+    pub fn exact_field(&self, field: &str) -> Option<String> {
+        self.field.requires_exact_match(field)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn pods_predicate(field_selector: &str) -> Predicate {
+        let params = ListParams { field_selector: field_selector.into(), ..Default::default() };
+        Predicate::new("", "pods", true, &params).unwrap()
+    }
+
+    /// The pod index must agree with the field the predicate reads, or an indexed list or
+    /// watch would hide pods the selector matches.
+    #[test]
+    fn pod_node_name_index_agrees_with_the_selectable_field() {
+        let index = indexers("", "pods");
+        assert_eq!(index.len(), 1);
+        assert_eq!(index[0].name(), "spec.nodeName");
+        let cases = [
+            json!({"metadata": {"name": "a"}, "spec": {"nodeName": "node-1", "containers": []}}),
+            json!({"spec": {"containers": [{"name": "c"}], "nodeName": "n\u{e9}"}}),
+            json!({"metadata": {"name": "pending"}, "spec": {"containers": []}}),
+            json!({"spec": {"nodeName": null}}),
+            json!({"metadata": {"name": "no-spec"}}),
+            json!({"spec": null}),
+        ];
+        for obj in cases {
+            let bytes = serde_json::to_vec(&obj).unwrap();
+            let want = field_value(&obj, "spec.nodeName");
+            assert_eq!(pod_node_name(&bytes), Some(want.clone()), "{obj}");
+            let selector = format!("spec.nodeName={want}");
+            assert!(pods_predicate(&selector).matches(&obj), "{obj} under {selector}");
+        }
+    }
+
+    #[test]
+    fn pod_node_name_of_undecodable_bytes_is_unknown() {
+        let escaped = br#"{"spec": {"nodeName": "n\u00e9\/x"}}"#;
+        assert_eq!(pod_node_name(escaped), Some("n\u{e9}/x".to_string()));
+        let bad: [&[u8]; 5] =
+            [b"not json", b"[1,2]", br#"{"spec": 5}"#, br#"{"spec": {"nodeName": 7}}"#, b""];
+        for bad in bad {
+            assert_eq!(pod_node_name(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn only_resources_with_an_index_declare_one() {
+        assert!(indexers("", "configmaps").is_empty());
+        assert!(indexers("example.com", "pods").is_empty());
+    }
+
+    #[test]
+    fn exact_field_only_for_equality() {
+        assert_eq!(
+            pods_predicate("spec.nodeName=n1").exact_field("spec.nodeName"),
+            Some("n1".into())
+        );
+        assert_eq!(
+            pods_predicate("spec.nodeName==n1").exact_field("spec.nodeName"),
+            Some("n1".into())
+        );
+        assert_eq!(
+            pods_predicate("status.phase=Running,spec.nodeName=n1").exact_field("spec.nodeName"),
+            Some("n1".into())
+        );
+        assert_eq!(
+            pods_predicate("spec.nodeName=").exact_field("spec.nodeName"),
+            Some(String::new())
+        );
+        assert_eq!(pods_predicate("spec.nodeName!=n1").exact_field("spec.nodeName"), None);
+        assert_eq!(pods_predicate("status.phase=Running").exact_field("spec.nodeName"), None);
+        assert_eq!(pods_predicate("").exact_field("spec.nodeName"), None);
     }
 }

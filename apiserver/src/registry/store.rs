@@ -13,8 +13,8 @@ use tokio::sync::mpsc;
 
 use super::object::{ObjectMetaExt, now_rfc3339};
 use super::selectors::{ListParams, Predicate, WatchParams};
-use crate::storage::cacher::{CacheEvent, Cacher, WatchOptions};
-use crate::storage::{KeyValue, ListOptions, Storage, StorageError, WatchEvent};
+use crate::storage::cacher::{CacheEvent, Cacher, MatchValue, WatchOptions};
+use crate::storage::{KeyValue, ListOptions, ListResult, Storage, StorageError, WatchEvent};
 use crate::strategy::Strategy;
 
 /// How long a write keeps retrying after losing compare-and-swap races it did not ask for.
@@ -227,6 +227,32 @@ impl Store {
         }
     }
 
+    /// The indexed fields of the watch cache the predicate pins to one value.
+    fn index_matches(&self, predicate: &Predicate) -> Vec<MatchValue> {
+        let Some(cacher) = &self.cacher else { return Vec::new() };
+        cacher
+            .index_names()
+            .filter_map(|index| {
+                let value = predicate.exact_field(index)?;
+                Some(MatchValue { index: index.to_string(), value })
+            })
+            .collect()
+    }
+
+    /// Lists storage, through the watch cache's indexes when `matches` names any (then the page
+    /// may hold more than `limit` candidates; the caller filters and cuts).
+    async fn list_storage(
+        &self,
+        key: &str,
+        options: ListOptions,
+        matches: &[MatchValue],
+    ) -> Result<ListResult, StorageError> {
+        match &self.cacher {
+            Some(cacher) if !matches.is_empty() => cacher.list_with(key, options, matches).await,
+            _ => self.storage.list(key, options).await,
+        }
+    }
+
     fn err(&self, e: StorageError, name: &str) -> StatusError {
         storage_error(e, &self.group_resource(), name)
     }
@@ -314,10 +340,13 @@ impl Store {
                 remaining: None,
             });
         }
+        let matches = self.index_matches(predicate);
         let mut items = Vec::new();
         loop {
-            let res =
-                self.storage.list(&key, options.clone()).await.map_err(|e| self.err(e, ""))?;
+            let res = self
+                .list_storage(&key, options.clone(), &matches)
+                .await
+                .map_err(|e| self.err(e, ""))?;
             let page_len = res.items.len();
             for (i, kv) in res.items.iter().enumerate() {
                 let obj = self.decode_kv(kv)?;
@@ -856,6 +885,7 @@ impl Store {
                 send_initial_events: params.send_initial_events
                     || from.is_none()
                     || from == Some(0),
+                matches: self.index_matches(&predicate),
             };
             let want_end_marker = params.send_initial_events;
             let mut watch = match cacher.watch_with(&key, options).await {
@@ -949,22 +979,23 @@ fn translate(
             if predicate.is_everything() {
                 return vec![natural("MODIFIED", new, e)];
             }
-            let old_matches = e
+            let old = e
                 .prev_value
                 .as_deref()
                 .and_then(|p| decode(p, e.revision))
-                .is_some_and(|o| predicate.matches(&o));
+                .filter(|o| predicate.matches(o));
             // The synthetic ADDED and DELETED of an object entering or leaving the selection
-            // differ per watcher, so they are not shared.
-            match (old_matches, predicate.matches(&new)) {
-                (true, true) => vec![natural("MODIFIED", new, e)],
-                (false, true) => {
+            // differ per watcher, so they are not shared. Leaving shows the object as it was
+            // when it last matched, at the event's revision (as upstream's cache watcher does).
+            match (old, predicate.matches(&new)) {
+                (Some(_), true) => vec![natural("MODIFIED", new, e)],
+                (None, true) => {
                     vec![StoreEvent::Object { kind: "ADDED", object: new, memo: None }]
                 }
-                (true, false) => {
-                    vec![StoreEvent::Object { kind: "DELETED", object: new, memo: None }]
+                (Some(old), false) => {
+                    vec![StoreEvent::Object { kind: "DELETED", object: old, memo: None }]
                 }
-                (false, false) => vec![],
+                (None, false) => vec![],
             }
         }
         WatchEvent::Deleted(e) => match decode(&e.value, e.revision) {

@@ -19,7 +19,27 @@
 //!   revision of what they replaced.)
 //! - WATCH: from the window (a start older than the window or than storage's compaction is
 //!   expired); `get`, `count`, writes and compaction pass through to storage.
+//!
+//! Indexes (upstream's `IndexerFuncs` and `Indexers`): a resource may declare named [`Indexer`]s
+//! over its stored bytes (pods: `spec.nodeName`). Each object's values are computed once as it
+//! enters the cache, each event's new values once per event (the previous ones are the cached
+//! object's). A caller whose selector pins an indexed field to one value passes it as a
+//! [`MatchValue`]:
+//! - LIST ([`Cacher::list_with`]) served from the cached state ("any" and consistent reads, as
+//!   upstream uses indexes only for its latest-state lists) takes the candidates from the index
+//!   instead of scanning, all of them in key order and unpaged: the caller applies its predicate
+//!   and its `limit` to them. Exact revisions and continue tokens are served as above, without
+//!   the index.
+//! - WATCH ([`WatchOptions::matches`]): the watcher is registered under the value and offered
+//!   only events whose object has that value after or before the change (so it still sees an
+//!   object arrive and leave), plus bookmarks; its initial state comes from the index and its
+//!   replay from the window is narrowed the same way. Watchers without such a value get every
+//!   event.
+//!
+//! An object whose value cannot be computed is a candidate for every value. Indexes only narrow
+//! what the caller's predicate is applied to; they never decide a match.
 
+mod index;
 mod state;
 #[cfg(test)]
 mod tests;
@@ -36,6 +56,8 @@ use super::{
     KeyValue, ListOptions, ListResult, Storage, StorageError, StorageFuture, Watch, WatchEvent,
     encode_continue, recursive_prefix, validate_key,
 };
+use index::Values;
+pub use index::{IndexFunc, Indexer, MatchValue};
 use state::{KeyFilter, Start, State};
 pub use watcher::{CacheEvent, CacheWatch, WatchOptions};
 
@@ -79,6 +101,7 @@ struct Progress {
 struct Shared {
     prefix: String,
     options: CacherOptions,
+    indexers: Arc<[Indexer]>,
     state: Mutex<State>,
     progress: watch::Sender<Progress>,
 }
@@ -102,6 +125,21 @@ impl Shared {
             changed
         });
         result
+    }
+
+    /// The index values of an event's new object, computed before the state is locked.
+    fn values_of(&self, ev: &WatchEvent) -> Values {
+        match ev {
+            WatchEvent::Added(e) | WatchEvent::Modified(e) if !self.indexers.is_empty() => {
+                index::compute(&self.indexers, &e.value)
+            }
+            _ => Values::default(),
+        }
+    }
+
+    /// The index and value one of `matches` selects, if an index answers it.
+    fn pick(&self, matches: &[MatchValue]) -> Option<(usize, Arc<str>)> {
+        index::pick(&self.indexers, matches)
     }
 
     fn not_ready_error(&self) -> StorageError {
@@ -191,15 +229,41 @@ impl Cacher {
         prefix: &str,
         options: CacherOptions,
     ) -> Result<Self, StorageError> {
+        Self::with_indexers(storage, prefix, options, Vec::new())
+    }
+
+    /// Like [`Cacher::with_options`], keeping the given indexes of the cached objects (see the
+    /// module docs). Index names must be distinct.
+    pub fn with_indexers(
+        storage: Arc<dyn Storage>,
+        prefix: &str,
+        options: CacherOptions,
+        indexers: Vec<Indexer>,
+    ) -> Result<Self, StorageError> {
         validate_key(prefix)?;
+        for (i, indexer) in indexers.iter().enumerate() {
+            if indexers[..i].iter().any(|x| x.name() == indexer.name()) {
+                return Err(StorageError::Internal(format!(
+                    "watch cache of {prefix}: index {} declared twice",
+                    indexer.name()
+                )));
+            }
+        }
+        let indexers: Arc<[Indexer]> = indexers.into();
         let shared = Arc::new(Shared {
             prefix: recursive_prefix(prefix),
-            state: Mutex::new(State::new(options.history_capacity)),
+            state: Mutex::new(State::new(options.history_capacity, Arc::clone(&indexers))),
+            indexers,
             options,
             progress: watch::channel(Progress::default()).0,
         });
         let reflector = tokio::spawn(reflect(Arc::clone(&shared), Arc::clone(&storage)));
         Ok(Cacher { storage, shared, reflector })
+    }
+
+    /// The names of the indexes the cache keeps, in declaration order.
+    pub fn index_names(&self) -> impl Iterator<Item = &str> {
+        self.shared.indexers.iter().map(Indexer::name)
     }
 
     /// The prefix this cache covers, with its trailing `/`.
@@ -247,8 +311,26 @@ impl Cacher {
         }
     }
 
+    /// Lists like [`Storage::list`], taking the candidates from an index when one answers one of
+    /// `matches` and the list is served from the cached state (see the module docs). Then the
+    /// result holds every candidate in key order, unpaged: the caller filters them with its
+    /// whole predicate and applies `limit` itself.
+    pub async fn list_with(
+        &self,
+        key: &str,
+        options: ListOptions,
+        matches: &[MatchValue],
+    ) -> Result<ListResult, StorageError> {
+        self.list_impl(key, options, matches).await
+    }
+
     /// Lists from the cache where it can, as described in the module docs.
-    async fn list_impl(&self, key: &str, options: ListOptions) -> Result<ListResult, StorageError> {
+    async fn list_impl(
+        &self,
+        key: &str,
+        options: ListOptions,
+        matches: &[MatchValue],
+    ) -> Result<ListResult, StorageError> {
         validate_key(key)?;
         if !self.covers(key, options.recursive) || options.continue_key.is_some() {
             return self.storage.list(key, options).await;
@@ -260,14 +342,14 @@ impl Cacher {
                     return self.storage.list(key, options).await;
                 }
                 self.shared.wait_ready().await?;
-                self.serve(key, &options)
+                self.serve(key, &options, matches)
             }
             None if options.limit == 0 => {
                 self.shared.wait_ready().await?;
                 let current = self.storage.current_revision().await?;
                 if self.shared.wait_fresh(self.storage.as_ref(), current).await == Freshness::Fresh
                 {
-                    self.serve(key, &options)
+                    self.serve(key, &options, matches)
                 } else {
                     self.storage.list(key, options).await
                 }
@@ -277,7 +359,8 @@ impl Cacher {
                     let state = self.shared.lock();
                     if state.ready && state.revision == exact {
                         drop(state);
-                        return self.serve(key, &options);
+                        // Upstream answers exact revisions from a snapshot, without indexes.
+                        return self.serve(key, &options, &[]);
                     }
                 }
                 self.storage.list(key, options).await
@@ -286,11 +369,22 @@ impl Cacher {
         }
     }
 
-    /// Builds a list from the cached state at the cache revision.
-    fn serve(&self, key: &str, options: &ListOptions) -> Result<ListResult, StorageError> {
+    /// Builds a list from the cached state at the cache revision; through an index when one
+    /// answers `matches` (then unpaged, see [`Cacher::list_with`]).
+    fn serve(
+        &self,
+        key: &str,
+        options: &ListOptions,
+        matches: &[MatchValue],
+    ) -> Result<ListResult, StorageError> {
         let filter = KeyFilter::new(key, options.recursive);
+        let picked = self.shared.pick(matches);
         let state = self.shared.lock();
         let revision = state.revision;
+        if let Some((index, value)) = picked {
+            let items = state.candidates(&filter, index, &value);
+            return Ok(ListResult { items, revision, continue_key: None, remaining: None });
+        }
         let limit = usize::try_from(options.limit).unwrap_or(usize::MAX);
         if !options.recursive || limit == 0 {
             let items = state.matching(&filter).collect();
@@ -363,9 +457,11 @@ impl Cacher {
             self.shared.with_state(|s| s.compacted = s.compacted.max(compacted));
         }
         let filter = KeyFilter::new(key, options.recursive);
+        let trigger = self.shared.pick(&options.matches);
         let buffer = self.shared.options.watcher_buffer;
-        let reg =
-            self.shared.with_state(|s| s.register(filter, start, options.bookmarks, buffer))?;
+        let reg = self
+            .shared
+            .with_state(|s| s.register(filter, trigger, start, options.bookmarks, buffer))?;
         let end_marker = options.send_initial_events.then_some(reg.revision);
         Ok(CacheWatch::new(reg.initial, end_marker, reg.rx, reg.overflowed, key.to_string()))
     }
@@ -385,9 +481,10 @@ impl Cacher {
         let mut initial: VecDeque<Arc<WatchEvent>> =
             list.items.into_iter().map(state::added_event).collect();
         let filter = KeyFilter::new(key, options.recursive);
+        let trigger = self.shared.pick(&options.matches);
         let buffer = self.shared.options.watcher_buffer;
         let reg = self.shared.with_state(|s| {
-            s.register(filter, Start::After(list.revision), options.bookmarks, buffer)
+            s.register(filter, trigger, Start::After(list.revision), options.bookmarks, buffer)
         })?;
         initial.extend(reg.initial);
         let end_marker = options.send_initial_events.then_some(list.revision);
@@ -399,7 +496,12 @@ impl Cacher {
 async fn relist(shared: &Shared, storage: &dyn Storage) -> Result<Watch, StorageError> {
     let list = storage.list(&shared.prefix, ListOptions::recursive()).await?;
     let watch = storage.watch(&shared.prefix, list.revision, true).await?;
-    shared.with_state(|s| s.replace(list));
+    let values = if shared.indexers.is_empty() {
+        Vec::new()
+    } else {
+        list.items.iter().map(|kv| index::compute(&shared.indexers, &kv.value)).collect()
+    };
+    shared.with_state(|s| s.replace(list, values));
     Ok(watch)
 }
 
@@ -436,7 +538,10 @@ async fn reflect(shared: Arc<Shared>, storage: Arc<dyn Storage>) {
             tokio::select! {
                 ev = stream.recv() => match ev {
                     Some(WatchEvent::Error(e)) => break Some(e),
-                    Some(ev) => shared.with_state(|s| s.apply(ev)),
+                    Some(ev) => {
+                        let values = shared.values_of(&ev);
+                        shared.with_state(|s| s.apply(ev, values));
+                    }
                     None => break None,
                 },
                 _ = ticker.tick() => shared.with_state(State::send_bookmarks),
@@ -474,7 +579,7 @@ impl Storage for Cacher {
     }
 
     fn list<'a>(&'a self, key: &'a str, options: ListOptions) -> StorageFuture<'a, ListResult> {
-        Box::pin(self.list_impl(key, options))
+        Box::pin(self.list_impl(key, options, &[]))
     }
 
     fn update<'a>(

@@ -1,7 +1,8 @@
-//! The cache's in-memory state: the live objects, the window of recent events and the watchers
-//! fed from it. Everything here runs under one lock held for short, non-blocking steps only.
+//! The cache's in-memory state: the live objects with their indexes, the window of recent events
+//! and the watchers fed from it. Everything here runs under one lock held for short,
+//! non-blocking steps only.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::ops::Bound;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,6 +12,7 @@ use tokio::sync::mpsc::{self, error::TrySendError};
 use super::super::{
     Bytes, Event, KeyValue, ListResult, StorageError, WatchEvent, recursive_prefix,
 };
+use super::index::{self, Index, Indexer, Trigger, Values};
 
 /// Which keys a watcher or list covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +76,89 @@ pub(super) struct Slot {
     overflowed: Arc<AtomicBool>,
 }
 
+/// The registered watchers: those whose selector pins an indexed field are kept under that
+/// value (upstream's `valueWatchers`), so an event is offered only to the watchers of the values
+/// it concerns plus those without one (`allWatchers`).
+struct Watchers {
+    all: Vec<Slot>,
+    /// Per index (in declaration order), the watchers by the value they wait for.
+    by_value: Vec<HashMap<Arc<str>, Vec<Slot>>>,
+}
+
+impl Watchers {
+    fn new(indexes: usize) -> Self {
+        Watchers { all: Vec::new(), by_value: (0..indexes).map(|_| HashMap::new()).collect() }
+    }
+
+    fn push(&mut self, slot: Slot, trigger: Option<(usize, Arc<str>)>) {
+        match trigger {
+            Some((i, value)) if i < self.by_value.len() => {
+                self.by_value[i].entry(value).or_default().push(slot);
+            }
+            _ => self.all.push(slot),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Slot> {
+        self.all.iter().chain(self.by_value.iter().flat_map(|m| m.values().flatten()))
+    }
+
+    /// Keeps the watchers `keep` accepts, dropping emptied values.
+    fn retain_all(&mut self, mut keep: impl FnMut(&Slot) -> bool) {
+        self.all.retain(&mut keep);
+        for buckets in &mut self.by_value {
+            buckets.retain(|_, slots| {
+                slots.retain(&mut keep);
+                !slots.is_empty()
+            });
+        }
+    }
+
+    /// Offers an event to the watchers its triggers concern (index by index).
+    fn retain_triggered(&mut self, triggers: &[Trigger], mut keep: impl FnMut(&Slot) -> bool) {
+        self.all.retain(&mut keep);
+        for (i, buckets) in self.by_value.iter_mut().enumerate() {
+            match triggers.get(i) {
+                Some(Trigger::Values(values)) => {
+                    for value in values {
+                        if let Some(slots) = buckets.get_mut(&**value) {
+                            slots.retain(&mut keep);
+                            if slots.is_empty() {
+                                buckets.remove(&**value);
+                            }
+                        }
+                    }
+                }
+                Some(Trigger::Any) | None => buckets.retain(|_, slots| {
+                    slots.retain(&mut keep);
+                    !slots.is_empty()
+                }),
+            }
+        }
+    }
+
+    fn clear(&mut self) {
+        self.all.clear();
+        self.by_value.iter_mut().for_each(HashMap::clear);
+    }
+}
+
+/// Hands an event to a watcher it concerns; false when the watcher is to be dropped.
+fn offer(w: &Slot, ev: &Arc<WatchEvent>, key: &str, revision: u64) -> bool {
+    if revision <= w.after || !w.filter.matches(key) {
+        return !w.tx.is_closed();
+    }
+    match w.tx.try_send(Arc::clone(ev)) {
+        Ok(()) => true,
+        Err(TrySendError::Full(_)) => {
+            // Dropping the sender ends the watcher once it drains what it was given.
+            w.overflowed.store(true, Ordering::SeqCst);
+            false
+        }
+        Err(TrySendError::Closed(_)) => false,
+    }
+}
+
 /// What a new watcher starts with.
 pub(super) struct Registration {
     pub(super) initial: VecDeque<Arc<WatchEvent>>,
@@ -100,6 +185,14 @@ struct Cached {
     value: Bytes,
     create_revision: u64,
     mod_revision: u64,
+    /// Its value of every index, computed once when it entered the cache.
+    index: Values,
+}
+
+/// One event of the window, with the index values it concerns.
+struct Logged {
+    ev: Arc<WatchEvent>,
+    triggers: Box<[Trigger]>,
 }
 
 /// The cached view of one resource prefix.
@@ -116,14 +209,17 @@ pub(super) struct State {
     /// Whether the window dropped an event since the latest list (so it no longer reaches back
     /// to `list_revision`).
     removed_since_relist: bool,
-    store: BTreeMap<Box<str>, Cached>,
-    history: VecDeque<Arc<WatchEvent>>,
+    store: BTreeMap<Arc<str>, Cached>,
+    indexers: Arc<[Indexer]>,
+    /// One per indexer: the keys of the cached objects by value.
+    indexes: Vec<Index>,
+    history: VecDeque<Logged>,
     capacity: usize,
-    watchers: Vec<Slot>,
+    watchers: Watchers,
 }
 
 impl State {
-    pub(super) fn new(capacity: usize) -> Self {
+    pub(super) fn new(capacity: usize, indexers: Arc<[Indexer]>) -> Self {
         State {
             ready: false,
             last_error: None,
@@ -132,27 +228,42 @@ impl State {
             compacted: 0,
             removed_since_relist: false,
             store: BTreeMap::new(),
+            indexes: (0..indexers.len()).map(|_| Index::default()).collect(),
+            watchers: Watchers::new(indexers.len()),
+            indexers,
             history: VecDeque::with_capacity(capacity.min(4096)),
             capacity: capacity.max(1),
-            watchers: Vec::new(),
+        }
+    }
+
+    /// The values of `bytes` unless `values` already holds them (computed outside the lock).
+    fn values_of(&self, values: Values, bytes: &[u8]) -> Values {
+        if values.len() == self.indexers.len() {
+            values
+        } else {
+            index::compute(&self.indexers, bytes)
         }
     }
 
     /// Loads a fresh list: the window restarts at its revision and every watcher is ended,
-    /// since events between the old state and the new one were never seen.
-    pub(super) fn replace(&mut self, list: ListResult) {
-        self.store = list
-            .items
-            .into_iter()
-            .map(|kv| {
-                let cached = Cached {
-                    value: kv.value,
-                    create_revision: kv.create_revision,
-                    mod_revision: kv.mod_revision,
-                };
-                (kv.key.into_boxed_str(), cached)
-            })
-            .collect();
+    /// since events between the old state and the new one were never seen. `values` are the
+    /// items' index values when computed beforehand (in item order), or empty.
+    pub(super) fn replace(&mut self, list: ListResult, values: Vec<Values>) {
+        let mut values = values.into_iter();
+        self.store.clear();
+        self.indexes.iter_mut().for_each(|i| *i = Index::default());
+        for kv in list.items {
+            let own = self.values_of(values.next().unwrap_or_default(), &kv.value);
+            let key: Arc<str> = kv.key.into();
+            add_to_indexes(&mut self.indexes, &key, &own);
+            let cached = Cached {
+                value: kv.value,
+                create_revision: kv.create_revision,
+                mod_revision: kv.mod_revision,
+                index: own,
+            };
+            self.store.insert(key, cached);
+        }
         self.revision = list.revision;
         self.list_revision = list.revision;
         self.removed_since_relist = false;
@@ -162,35 +273,66 @@ impl State {
         self.last_error = None;
     }
 
-    /// Applies one event from the storage watch and fans it out.
-    pub(super) fn apply(&mut self, mut ev: WatchEvent) {
+    /// Applies one event from the storage watch and fans it out. `values` are the index values
+    /// of the event's new object when computed beforehand (outside the lock), or empty.
+    pub(super) fn apply(&mut self, mut ev: WatchEvent, values: Values) {
         let Some(revision) = ev.revision() else { return };
-        let key = match &mut ev {
+        let modified = matches!(ev, WatchEvent::Modified(_));
+        let (key, triggers) = match &mut ev {
             WatchEvent::Added(e) | WatchEvent::Modified(e) => {
-                let cached = Cached {
-                    value: e.value.clone(),
-                    create_revision: e.create_revision,
-                    mod_revision: e.revision,
-                };
-                match self.store.get_mut(e.key.as_str()) {
+                let values = self.values_of(values, &e.value);
+                let State { store, indexes, .. } = self;
+                let triggers = match store.get_mut(e.key.as_str()) {
                     Some(slot) => {
-                        share_previous(&mut e.prev_value, &slot.value);
-                        *slot = cached;
+                        if e.prev_value.is_some() {
+                            share_previous(&mut e.prev_value, &slot.value);
+                        } else if modified {
+                            // The cached object is what the change replaced (upstream's
+                            // watch cache takes the previous object from its own store).
+                            e.prev_value = Some(slot.value.clone());
+                        }
+                        let triggers = index::triggers(&values, Some(&slot.index));
+                        if slot.index != values {
+                            remove_from_indexes(indexes, &e.key, &slot.index);
+                            add_to_indexes(indexes, &e.key.as_str().into(), &values);
+                        }
+                        *slot = Cached {
+                            value: e.value.clone(),
+                            create_revision: e.create_revision,
+                            mod_revision: e.revision,
+                            index: values,
+                        };
+                        triggers
                     }
                     None => {
-                        self.store.insert(e.key.as_str().into(), cached);
+                        let triggers = index::triggers(&values, None);
+                        let key: Arc<str> = e.key.as_str().into();
+                        add_to_indexes(indexes, &key, &values);
+                        let cached = Cached {
+                            value: e.value.clone(),
+                            create_revision: e.create_revision,
+                            mod_revision: e.revision,
+                            index: values,
+                        };
+                        store.insert(key, cached);
+                        triggers
                     }
-                }
-                e.key.clone()
+                };
+                (e.key.clone(), triggers)
             }
             WatchEvent::Deleted(e) => {
-                if let Some(gone) = self.store.remove(e.key.as_str()) {
-                    share_previous(&mut e.prev_value, &gone.value);
-                    if !same_buffer(&e.value, &gone.value) && e.value == gone.value {
-                        e.value = gone.value;
+                let values = match self.store.remove(e.key.as_str()) {
+                    Some(gone) => {
+                        share_previous(&mut e.prev_value, &gone.value);
+                        if !same_buffer(&e.value, &gone.value) && e.value == gone.value {
+                            e.value = gone.value;
+                        }
+                        remove_from_indexes(&mut self.indexes, &e.key, &gone.index);
+                        gone.index
                     }
-                }
-                e.key.clone()
+                    None => index::compute(&self.indexers, &e.value),
+                };
+                (e.key.clone(), index::triggers(&values, None))
             }
             WatchEvent::Bookmark { .. } | WatchEvent::Error(_) => {
                 self.revision = self.revision.max(revision);
@@ -203,25 +345,8 @@ impl State {
             self.history.pop_front();
             self.removed_since_relist = true;
         }
-        self.history.push_back(Arc::clone(&ev));
-        self.dispatch(&ev, &key, revision);
-    }
-
-    fn dispatch(&mut self, ev: &Arc<WatchEvent>, key: &str, revision: u64) {
-        self.watchers.retain(|w| {
-            if revision <= w.after || !w.filter.matches(key) {
-                return !w.tx.is_closed();
-            }
-            match w.tx.try_send(Arc::clone(ev)) {
-                Ok(()) => true,
-                Err(TrySendError::Full(_)) => {
-                    // Dropping the sender ends the watcher once it drains what it was given.
-                    w.overflowed.store(true, Ordering::SeqCst);
-                    false
-                }
-                Err(TrySendError::Closed(_)) => false,
-            }
-        });
+        self.watchers.retain_triggered(&triggers, |w| offer(w, &ev, &key, revision));
+        self.history.push_back(Logged { ev, triggers });
     }
 
     /// Queues a progress bookmark at the cache revision for every watcher that asked for them.
@@ -229,7 +354,7 @@ impl State {
     pub(super) fn send_bookmarks(&mut self) {
         let revision = self.revision;
         let ev = Arc::new(WatchEvent::Bookmark { revision });
-        self.watchers.retain(|w| {
+        self.watchers.retain_all(|w| {
             if w.bookmarks && revision >= w.after {
                 !matches!(w.tx.try_send(Arc::clone(&ev)), Err(TrySendError::Closed(_)))
             } else {
@@ -245,23 +370,31 @@ impl State {
         } else {
             self.history
                 .front()
-                .and_then(|e| e.revision())
+                .and_then(|e| e.ev.revision())
                 .map_or(self.revision, |r| r.saturating_sub(1))
         };
         window.max(self.compacted)
     }
 
-    /// Registers a watcher and collects what it must see before live events.
+    /// Registers a watcher and collects what it must see before live events. A watcher with a
+    /// `trigger` (an index and the value its selector pins) is offered only the events of
+    /// objects that have or had that value, and starts from the index's candidates.
     pub(super) fn register(
         &mut self,
         filter: KeyFilter,
+        trigger: Option<(usize, Arc<str>)>,
         start: Start,
         bookmarks: bool,
         buffer: usize,
     ) -> Result<Registration, StorageError> {
         let (initial, after) = match start {
             Start::State => {
-                let initial = self.matching(&filter).map(added_event).collect();
+                let initial = match &trigger {
+                    Some((i, value)) => {
+                        self.candidates(&filter, *i, value).into_iter().map(added_event).collect()
+                    }
+                    None => self.matching(&filter).map(added_event).collect(),
+                };
                 (initial, self.revision)
             }
             Start::Now => (VecDeque::new(), self.revision),
@@ -273,25 +406,25 @@ impl State {
                         continue_token: None,
                     });
                 }
-                let first = self.history.partition_point(|e| e.revision().unwrap_or(0) <= from);
+                let first = self.history.partition_point(|e| e.ev.revision().unwrap_or(0) <= from);
+                let concerns = |l: &Logged| match &trigger {
+                    Some((i, value)) => l.triggers.get(*i).is_none_or(|t| t.admits(value)),
+                    None => true,
+                };
                 let initial = self
                     .history
                     .range(first..)
-                    .filter(|e| event_key(e).is_some_and(|k| filter.matches(k)))
-                    .cloned()
+                    .filter(|l| event_key(&l.ev).is_some_and(|k| filter.matches(k)))
+                    .filter(|l| concerns(l))
+                    .map(|l| Arc::clone(&l.ev))
                     .collect();
                 (initial, from.max(self.revision))
             }
         };
         let (tx, rx) = mpsc::channel(buffer.max(1));
         let overflowed = Arc::new(AtomicBool::new(false));
-        self.watchers.push(Slot {
-            filter,
-            after,
-            bookmarks,
-            tx,
-            overflowed: Arc::clone(&overflowed),
-        });
+        let slot = Slot { filter, after, bookmarks, tx, overflowed: Arc::clone(&overflowed) };
+        self.watchers.push(slot, trigger);
         Ok(Registration { initial, rx, overflowed, revision: self.revision })
     }
 
@@ -303,12 +436,22 @@ impl State {
         self.store
             .range::<str, _>((Bound::Included(filter.start()), Bound::Unbounded))
             .take_while(move |(k, _)| filter.matches(k))
-            .map(|(k, c)| KeyValue {
-                key: k.to_string(),
-                value: c.value.clone(),
-                create_revision: c.create_revision,
-                mod_revision: c.mod_revision,
-            })
+            .map(|(k, c)| key_value(k, c))
+    }
+
+    /// The cached objects the filter covers whose value of index `index` is `value` (or could
+    /// not be computed), in key order, found through the index rather than by a scan.
+    pub(super) fn candidates(
+        &self,
+        filter: &KeyFilter,
+        index: usize,
+        value: &str,
+    ) -> Vec<KeyValue> {
+        let Some(index) = self.indexes.get(index) else {
+            return self.matching(filter).collect();
+        };
+        let keys = index.candidates(value, filter.start(), |k| filter.matches(k));
+        keys.iter().filter_map(|k| self.store.get(&**k).map(|c| key_value(k, c))).collect()
     }
 
     /// How many watchers are registered (ended ones may linger until the next event).
@@ -316,10 +459,45 @@ impl State {
         self.watchers.iter().filter(|w| !w.tx.is_closed()).count()
     }
 
+    /// How many watchers wait under `value` of index `index` (for tests and diagnostics).
+    #[cfg(test)]
+    pub(super) fn triggered_watchers(&self, index: usize, value: &str) -> usize {
+        self.watchers.by_value.get(index).and_then(|m| m.get(value)).map_or(0, Vec::len)
+    }
+
+    /// The index `index` (for tests and diagnostics).
+    #[cfg(test)]
+    pub(super) fn index_at(&self, index: usize) -> &Index {
+        &self.indexes[index]
+    }
+
     /// The revisions the window holds, oldest first (for tests and diagnostics).
     #[cfg(test)]
     pub(super) fn window(&self) -> Vec<u64> {
-        self.history.iter().filter_map(|e| e.revision()).collect()
+        self.history.iter().filter_map(|e| e.ev.revision()).collect()
+    }
+}
+
+/// Files `key` under its values in every index.
+fn add_to_indexes(indexes: &mut [Index], key: &Arc<str>, values: &[Option<Arc<str>>]) {
+    for (index, value) in indexes.iter_mut().zip(values) {
+        index.insert(key, value.as_ref());
+    }
+}
+
+/// Removes `key` from under its values in every index.
+fn remove_from_indexes(indexes: &mut [Index], key: &str, values: &[Option<Arc<str>>]) {
+    for (index, value) in indexes.iter_mut().zip(values) {
+        index.remove(key, value.as_ref());
+    }
+}
+
+fn key_value(key: &str, c: &Cached) -> KeyValue {
+    KeyValue {
+        key: key.to_string(),
+        value: c.value.clone(),
+        create_revision: c.create_revision,
+        mod_revision: c.mod_revision,
     }
 }
 

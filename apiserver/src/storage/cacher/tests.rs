@@ -11,7 +11,7 @@ use super::super::{
     Bytes, Embedded, EmbeddedOptions, KeyValue, ListOptions, ListResult, Storage, StorageError,
     StorageFuture, Watch, WatchEvent,
 };
-use super::{CacheEvent, CacheWatch, Cacher, CacherOptions, WatchOptions};
+use super::{CacheEvent, CacheWatch, Cacher, CacherOptions, Indexer, MatchValue, WatchOptions};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -136,6 +136,15 @@ fn quick() -> CacherOptions {
 /// An embedded backend with progress bookmarks (so idle prefixes catch up), behind a probe,
 /// behind a cacher of `/pods`.
 async fn env_with(options: CacherOptions, progress: Option<Duration>) -> Env {
+    env_with_indexers(options, progress, Vec::new()).await
+}
+
+/// [`env_with`] with a cacher keeping the given indexes.
+async fn env_with_indexers(
+    options: CacherOptions,
+    progress: Option<Duration>,
+    indexers: Vec<Indexer>,
+) -> Env {
     let dir = tempfile::tempdir().unwrap();
     let inner = Embedded::open_with(
         dir.path(),
@@ -151,7 +160,7 @@ async fn env_with(options: CacherOptions, progress: Option<Duration>) -> Env {
         copy_values: Arc::new(AtomicBool::new(false)),
     });
     let storage: Arc<dyn Storage> = probe.clone();
-    let cacher = Cacher::with_options(storage, "/pods", options).unwrap();
+    let cacher = Cacher::with_indexers(storage, "/pods", options, indexers).unwrap();
     cacher.wait_ready().await.unwrap();
     Env { probe, cacher, _dir: dir }
 }
@@ -583,6 +592,7 @@ async fn test_initial_events_end_bookmark() {
         recursive: true,
         bookmarks: true,
         send_initial_events: true,
+        matches: Vec::new(),
     };
     let mut w = c.watch_with("/pods", options).await.unwrap();
     let got = vec![next(&mut w).await, next(&mut w).await, next(&mut w).await];
@@ -605,6 +615,7 @@ async fn test_initial_events_end_bookmark() {
         recursive: false,
         bookmarks: false,
         send_initial_events: true,
+        matches: Vec::new(),
     };
     let mut w = c.watch_with("/pods/ns/c", options).await.unwrap();
     let got = vec![next(&mut w).await, next(&mut w).await];
@@ -868,4 +879,302 @@ fn test_share_previous_only_equal_bytes() {
     let mut none = None;
     super::state::share_previous(&mut none, &cached);
     assert_eq!(none, None);
+}
+
+/// The test index: `spec.nodeName` of a JSON value, unknown when the bytes are not JSON.
+fn node_index() -> Indexer {
+    Indexer::new("spec.nodeName", |bytes| {
+        let v: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+        Some(v.pointer("/spec/nodeName").and_then(|n| n.as_str()).unwrap_or("").to_string())
+    })
+}
+
+/// A cacher of `/pods` indexed by node, as upstream's tests set up `withNodeNameAndNamespaceIndex`.
+async fn indexed_env() -> Env {
+    env_with_indexers(quick(), Some(Duration::from_millis(20)), vec![node_index()]).await
+}
+
+/// A pod-shaped value: `tag` tells its versions apart in event descriptions.
+fn pod(tag: &str, node: &str) -> String {
+    format!(r#"{{"tag":"{tag}","spec":{{"nodeName":"{node}"}}}}"#)
+}
+
+/// The selector requirement `spec.nodeName=<node>`.
+fn on(node: &str) -> Vec<MatchValue> {
+    vec![MatchValue { index: "spec.nodeName".into(), value: node.into() }]
+}
+
+fn key_list(r: &ListResult) -> Vec<&str> {
+    r.items.iter().map(|kv| kv.key.as_str()).collect()
+}
+
+/// How many keys the node index holds under `node`.
+fn indexed(c: &Cacher, node: &str) -> usize {
+    c.shared.lock().index_at(0).count(node)
+}
+
+/// Mirrors TestListIndexer: a list whose selector pins `spec.nodeName` takes the index's
+/// candidates (objects whose value cannot be computed included) from the cached state, for
+/// "any" and consistent reads, scoped by the key; other reads do not use it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_list_indexer() {
+    let e = indexed_env().await;
+    let c = &e.cacher;
+    assert_eq!(c.index_names().collect::<Vec<_>>(), ["spec.nodeName"]);
+    c.create("/pods/ns1/a", b(&pod("a", "node-a"))).await.unwrap();
+    c.create("/pods/ns1/b", b(&pod("b", "node-b"))).await.unwrap();
+    c.create("/pods/ns2/c", b(&pod("c", "node-a"))).await.unwrap();
+    c.create("/pods/ns2/d", b(&pod("d", ""))).await.unwrap();
+    let last = c.create("/pods/ns2/x", b("not json")).await.unwrap();
+    wait_revision(c, last).await;
+    let lists = e.probe.lists();
+    let list = |key: &'static str, options: ListOptions, matches: Vec<MatchValue>| async move {
+        c.list_with(key, options, &matches).await.unwrap()
+    };
+    let r = list("/pods", opts(None, 0), on("node-a")).await;
+    assert_eq!(key_list(&r), ["/pods/ns1/a", "/pods/ns2/c", "/pods/ns2/x"]);
+    assert_eq!(r.revision, last);
+    let r = list("/pods", opts(Some(0), 0), on("node-b")).await;
+    assert_eq!(key_list(&r), ["/pods/ns1/b", "/pods/ns2/x"]);
+    let r = list("/pods/ns2", opts(None, 0), on("node-a")).await;
+    assert_eq!(key_list(&r), ["/pods/ns2/c", "/pods/ns2/x"]);
+    let r = list("/pods/ns1", opts(None, 0), on("node-a")).await;
+    assert_eq!(key_list(&r), ["/pods/ns1/a"]);
+    // The empty value is a value (unscheduled pods); a value nobody has leaves the unknown.
+    let r = list("/pods", opts(None, 0), on("")).await;
+    assert_eq!(key_list(&r), ["/pods/ns2/d", "/pods/ns2/x"]);
+    let r = list("/pods", opts(None, 0), on("node-z")).await;
+    assert_eq!(key_list(&r), ["/pods/ns2/x"]);
+    // A single key through the index: only when it is a candidate.
+    let one = ListOptions { recursive: false, ..opts(None, 0) };
+    assert_eq!(key_list(&list("/pods/ns1/a", one.clone(), on("node-a")).await), ["/pods/ns1/a"]);
+    assert!(list("/pods/ns1/a", one, on("node-b")).await.items.is_empty());
+    // The candidates come unpaged: the caller applies its limit to what its predicate selects.
+    let r = list("/pods", opts(Some(0), 1), on("node-a")).await;
+    assert_eq!(key_list(&r).len(), 3);
+    assert_eq!((r.continue_key, r.remaining), (None, None));
+    assert_eq!(e.probe.lists(), lists, "indexed lists are served from the cache");
+    // Without a match an index answers, the whole prefix.
+    let phase = vec![MatchValue { index: "status.phase".into(), value: "Running".into() }];
+    assert_eq!(list("/pods", opts(None, 0), phase).await.items.len(), 5);
+    assert_eq!(list("/pods", opts(None, 0), Vec::new()).await.items.len(), 5);
+    // Exact revisions and paged consistent reads do not use the index, as upstream.
+    assert_eq!(list("/pods", opts(Some(last), 0), on("node-a")).await.items.len(), 5);
+    let paged = list("/pods", opts(None, 2), on("node-a")).await;
+    assert_eq!(key_list(&paged), ["/pods/ns1/a", "/pods/ns1/b"]);
+    let token = paged.continue_key.expect("a continue token");
+    let rest = ListOptions { continue_key: Some(token), ..opts(None, 2) };
+    assert_eq!(key_list(&list("/pods", rest, on("node-a")).await), ["/pods/ns2/c", "/pods/ns2/d"]);
+}
+
+/// The index follows every change: a move takes the key from the old value to the new one, a
+/// delete removes it, and a relist rebuilds the index from the new list without stale keys.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_index_follows_updates_deletes_and_relists() {
+    let e = indexed_env().await;
+    let c = &e.cacher;
+    c.create("/pods/ns/a", b(&pod("a1", "node-a"))).await.unwrap();
+    c.create("/pods/ns/b", b(&pod("b1", "node-b"))).await.unwrap();
+    let r = c.update("/pods/ns/a", None, b(&pod("a2", "node-b"))).await.unwrap();
+    wait_revision(c, r).await;
+    let on_node = |node: &'static str| async move {
+        let r = c.list_with("/pods", opts(None, 0), &on(node)).await.unwrap();
+        key_list(&r).into_iter().map(str::to_string).collect::<Vec<_>>()
+    };
+    assert!(on_node("node-a").await.is_empty(), "a moved away from node-a");
+    assert_eq!(on_node("node-b").await, ["/pods/ns/a", "/pods/ns/b"]);
+    assert_eq!((indexed(c, "node-a"), indexed(c, "node-b")), (0, 2));
+    assert_eq!(c.shared.lock().index_at(0).value_count(), 1, "emptied values are dropped");
+    // A change that keeps the value keeps the key where it is.
+    let r = c.update("/pods/ns/b", None, b(&pod("b2", "node-b"))).await.unwrap();
+    wait_revision(c, r).await;
+    assert_eq!(indexed(c, "node-b"), 2);
+    let r = c.delete("/pods/ns/a", None).await.unwrap().mod_revision;
+    wait_revision(c, r).await;
+    assert_eq!(on_node("node-b").await, ["/pods/ns/b"]);
+    assert_eq!(indexed(c, "node-b"), 1);
+    // An undecodable value is kept apart and leaves with its object.
+    let r = c.update("/pods/ns/b", None, b("garbage")).await.unwrap();
+    wait_revision(c, r).await;
+    assert_eq!(indexed(c, "node-b"), 0);
+    assert_eq!(on_node("node-q").await, ["/pods/ns/b"]);
+    let r = c.update("/pods/ns/b", None, b(&pod("b3", "node-b"))).await.unwrap();
+    wait_revision(c, r).await;
+    assert!(on_node("node-q").await.is_empty());
+
+    // Relist: changes made while the reflector is cut off reach the cache through a new list.
+    let lists = e.probe.lists();
+    e.probe.gate.send_replace(false);
+    e.probe.break_watches();
+    c.update("/pods/ns/b", None, b(&pod("b4", "node-a"))).await.unwrap();
+    c.create("/pods/ns/c", b(&pod("c1", "node-c"))).await.unwrap();
+    let r = c.create("/pods/ns/d", b(&pod("d1", "node-a"))).await.unwrap();
+    c.compact(r).await.unwrap();
+    e.probe.gate.send_replace(true);
+    wait_revision(c, r).await;
+    assert!(e.probe.lists() > lists, "expected a relist");
+    assert_eq!(on_node("node-a").await, ["/pods/ns/b", "/pods/ns/d"]);
+    assert!(on_node("node-b").await.is_empty());
+    assert_eq!(on_node("node-c").await, ["/pods/ns/c"]);
+    assert_eq!((indexed(c, "node-a"), indexed(c, "node-b"), indexed(c, "node-c")), (2, 0, 1));
+}
+
+fn watch_on(node: &str) -> WatchOptions {
+    WatchOptions { recursive: true, matches: on(node), ..WatchOptions::default() }
+}
+
+/// Collects `n` changes of a watch, within one deadline (bookmarks do not extend it).
+async fn changes(w: &mut CacheWatch, n: usize) -> Vec<CacheEvent> {
+    let mut got = Vec::new();
+    let collect = async {
+        for _ in 0..n {
+            got.push(next_change(w).await);
+        }
+    };
+    if tokio::time::timeout(WAIT, collect).await.is_err() {
+        let seen: Vec<_> = got.iter().map(describe).collect();
+        panic!("{n} changes expected within {WAIT:?}, got {seen:?}");
+    }
+    got
+}
+
+/// Mirrors NamespaceScopedWatch/ClusterScopedWatch with the node index (upstream's
+/// `indexedTrigger`): a watcher pinned to a node is offered only events of objects that are or
+/// were on it, so it sees an object arrive and leave but not other nodes' traffic; watchers
+/// without a value see everything; objects whose value is unknown go to every watcher.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_triggered_watch_dispatch() {
+    let e = indexed_env().await;
+    let c = &e.cacher;
+    let mut wa = c.watch_with("/pods", watch_on("node-a")).await.unwrap();
+    let mut wb = c.watch_with("/pods", watch_on("node-b")).await.unwrap();
+    let mut wa_ns2 = c.watch_with("/pods/ns2", watch_on("node-a")).await.unwrap();
+    let plain = WatchOptions { recursive: true, ..WatchOptions::default() };
+    let mut all = c.watch_with("/pods", plain).await.unwrap();
+    {
+        let state = c.shared.lock();
+        assert_eq!(state.triggered_watchers(0, "node-a"), 2);
+        assert_eq!(state.triggered_watchers(0, "node-b"), 1);
+    }
+    let r1 = c.create("/pods/ns/p", b(&pod("p1", "node-b"))).await.unwrap();
+    let r2 = c.update("/pods/ns/p", None, b(&pod("p2", "node-a"))).await.unwrap();
+    let r3 = c.create("/pods/ns/q", b(&pod("q1", "node-b"))).await.unwrap();
+    let r4 = c.update("/pods/ns/p", None, b(&pod("p3", "node-b"))).await.unwrap();
+    let r5 = c.create("/pods/ns2/s", b(&pod("s1", "node-a"))).await.unwrap();
+    let r6 = c.delete("/pods/ns2/s", None).await.unwrap().mod_revision;
+    let r7 = c.create("/pods/ns/x", b("not json")).await.unwrap();
+    let (p1, p2, p3, q1, s1) = (
+        pod("p1", "node-b"),
+        pod("p2", "node-a"),
+        pod("p3", "node-b"),
+        pod("q1", "node-b"),
+        pod("s1", "node-a"),
+    );
+    let got = changes(&mut wa, 5).await;
+    check_events(
+        &got,
+        &[
+            ("MODIFIED", "/pods/ns/p", p2.as_str(), r2),
+            ("MODIFIED", "/pods/ns/p", p3.as_str(), r4),
+            ("ADDED", "/pods/ns2/s", s1.as_str(), r5),
+            ("DELETED", "/pods/ns2/s", s1.as_str(), r6),
+            ("ADDED", "/pods/ns/x", "not json", r7),
+        ],
+    );
+    // The arrival carries what the object was before, so the layer above can tell it is new
+    // to the watcher's selection.
+    assert_eq!(object_event(&got[0]).prev_value.as_deref(), Some(p1.as_bytes()));
+    check_events(
+        &changes(&mut wb, 5).await,
+        &[
+            ("ADDED", "/pods/ns/p", p1.as_str(), r1),
+            ("MODIFIED", "/pods/ns/p", p2.as_str(), r2),
+            ("ADDED", "/pods/ns/q", q1.as_str(), r3),
+            ("MODIFIED", "/pods/ns/p", p3.as_str(), r4),
+            ("ADDED", "/pods/ns/x", "not json", r7),
+        ],
+    );
+    check_events(
+        &changes(&mut wa_ns2, 2).await,
+        &[("ADDED", "/pods/ns2/s", s1.as_str(), r5), ("DELETED", "/pods/ns2/s", s1.as_str(), r6)],
+    );
+    let revisions: Vec<u64> = changes(&mut all, 7).await.iter().map(|e| describe(e).3).collect();
+    assert_eq!(revisions, [r1, r2, r3, r4, r5, r6, r7]);
+    // A dropped watcher leaves its value once an event for it comes by.
+    drop(wa);
+    drop(wa_ns2);
+    let r8 = c.create("/pods/ns/t", b(&pod("t1", "node-a"))).await.unwrap();
+    wait_revision(c, r8).await;
+    assert_eq!(c.shared.lock().triggered_watchers(0, "node-a"), 0);
+    assert_eq!(c.watcher_count(), 2);
+}
+
+/// A watcher pinned to a node starts from the index: its initial state holds the node's objects
+/// (and those whose value is unknown), its replay from the window only the events that concern
+/// the node, and it still gets bookmarks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_triggered_watch_initial_events_replay_and_bookmarks() {
+    let e = indexed_env().await;
+    let c = &e.cacher;
+    // A start before every object that concerns the node (not 0: that is a state watch).
+    let r0 = c.create("/pods/ns/0", b(&pod("z", "node-z"))).await.unwrap();
+    let ra = c.create("/pods/ns/a", b(&pod("a", "node-a"))).await.unwrap();
+    c.create("/pods/ns/b", b(&pod("b1", "node-b"))).await.unwrap();
+    let rx = c.create("/pods/ns/x", b("not json")).await.unwrap();
+    let rb = c.update("/pods/ns/b", None, b(&pod("b2", "node-a"))).await.unwrap();
+    let rc = c.create("/pods/ns/c", b(&pod("c", "node-c"))).await.unwrap();
+    wait_revision(c, rc).await;
+    let (a, b2) = (pod("a", "node-a"), pod("b2", "node-a"));
+    let options = WatchOptions { send_initial_events: true, bookmarks: true, ..watch_on("node-a") };
+    let mut w = c.watch_with("/pods", options).await.unwrap();
+    check_events(
+        &changes(&mut w, 4).await,
+        &[
+            ("ADDED", "/pods/ns/a", a.as_str(), ra),
+            ("ADDED", "/pods/ns/b", b2.as_str(), rb),
+            ("ADDED", "/pods/ns/x", "not json", rx),
+            ("INITIAL_END", "", "", rc),
+        ],
+    );
+    // Bookmarks reach pinned watchers too.
+    loop {
+        if let CacheEvent::Event(ev) = next(&mut w).await
+            && let WatchEvent::Bookmark { revision } = *ev
+        {
+            assert!(revision >= rc);
+            break;
+        }
+    }
+    let options = WatchOptions { from_revision: Some(r0), ..watch_on("node-a") };
+    let mut w = c.watch_with("/pods", options).await.unwrap();
+    let d = pod("d", "node-a");
+    let rd = c.create("/pods/ns/d", b(&d)).await.unwrap();
+    check_events(
+        &changes(&mut w, 4).await,
+        &[
+            ("ADDED", "/pods/ns/a", a.as_str(), ra),
+            ("ADDED", "/pods/ns/x", "not json", rx),
+            ("MODIFIED", "/pods/ns/b", b2.as_str(), rb),
+            ("ADDED", "/pods/ns/d", d.as_str(), rd),
+        ],
+    );
+}
+
+#[tokio::test]
+async fn test_index_names_must_be_distinct() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage: Arc<dyn Storage> = Arc::new(Embedded::open(dir.path()).unwrap());
+    let err = Cacher::with_indexers(
+        storage,
+        "/pods",
+        CacherOptions::default(),
+        vec![node_index(), node_index()],
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        StorageError::Internal(
+            "watch cache of /pods: index spec.nodeName declared twice".to_string()
+        )
+    );
 }

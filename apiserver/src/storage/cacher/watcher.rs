@@ -26,6 +26,11 @@ pub struct WatchOptions {
     /// [`CacheEvent::InitialEventsEnd`] (`sendInitialEvents=true`); with `Some(n)` the cache
     /// first waits until it has reached revision `n`.
     pub send_initial_events: bool,
+    /// The indexed fields the watch's selector pins to one value. The first one an index of
+    /// the cache answers registers the watcher under that value (upstream's trigger): it is
+    /// then sent only events of objects that have or had the value, the rest being events its
+    /// selector rejects anyway.
+    pub matches: Vec<super::MatchValue>,
 }
 
 /// One item a [`CacheWatch`] delivers.
