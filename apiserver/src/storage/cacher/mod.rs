@@ -58,14 +58,23 @@ use super::{
 };
 use index::Values;
 pub use index::{IndexFunc, Indexer, MatchValue};
-use state::{KeyFilter, Start, State};
+use state::{KeyFilter, Start, State, Window};
 pub use watcher::{CacheEvent, CacheWatch, WatchOptions};
 
 /// Tuning knobs of a [`Cacher`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CacherOptions {
-    /// How many recent events the window keeps for watches that start in the past.
+    /// How many recent events the window keeps at least, for watches that start in the past
+    /// (upstream's lower bound, 100).
     pub history_capacity: usize,
+    /// The most events the window grows to (upstream's upper bound, 100 * 1024); below
+    /// `history_capacity` it is `history_capacity`.
+    pub history_max_capacity: usize,
+    /// How long the window tries to keep events (upstream's 75 s `eventFreshDuration`): a full
+    /// window whose oldest event is younger doubles (up to the upper bound), one whose newest
+    /// quarter is older halves (down to the lower bound), so a watcher that falls behind
+    /// under a burst of writes can still resume from where it was.
+    pub event_fresh_duration: Duration,
     /// Events buffered per watcher before it counts as too slow and is ended.
     pub watcher_buffer: usize,
     /// How often watchers that asked for bookmarks get one.
@@ -81,7 +90,9 @@ pub struct CacherOptions {
 impl Default for CacherOptions {
     fn default() -> Self {
         CacherOptions {
-            history_capacity: 1024,
+            history_capacity: 100,
+            history_max_capacity: 100 * 1024,
+            event_fresh_duration: Duration::from_secs(75),
             watcher_buffer: 1000,
             bookmark_interval: Duration::from_secs(1),
             ready_timeout: Duration::from_secs(3),
@@ -252,7 +263,14 @@ impl Cacher {
         let indexers: Arc<[Indexer]> = indexers.into();
         let shared = Arc::new(Shared {
             prefix: recursive_prefix(prefix),
-            state: Mutex::new(State::new(options.history_capacity, Arc::clone(&indexers))),
+            state: Mutex::new(State::new(
+                Window {
+                    min: options.history_capacity,
+                    max: options.history_max_capacity,
+                    fresh: options.event_fresh_duration,
+                },
+                Arc::clone(&indexers),
+            )),
             indexers,
             options,
             progress: watch::channel(Progress::default()).0,

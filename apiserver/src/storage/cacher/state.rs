@@ -6,8 +6,10 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::ops::Bound;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use tokio::sync::mpsc::{self, error::TrySendError};
+use tokio::time::Instant;
 
 use super::super::{
     Bytes, Event, KeyValue, ListResult, StorageError, WatchEvent, recursive_prefix,
@@ -193,6 +195,19 @@ struct Cached {
 struct Logged {
     ev: Arc<WatchEvent>,
     triggers: Box<[Trigger]>,
+    /// When the cache received it.
+    at: Instant,
+}
+
+/// How the window of recent events is sized (see [`super::CacherOptions`]).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Window {
+    /// Events kept at least.
+    pub(super) min: usize,
+    /// Events kept at most.
+    pub(super) max: usize,
+    /// How long events should stay.
+    pub(super) fresh: Duration,
 }
 
 /// The cached view of one resource prefix.
@@ -214,12 +229,16 @@ pub(super) struct State {
     /// One per indexer: the keys of the cached objects by value.
     indexes: Vec<Index>,
     history: VecDeque<Logged>,
+    /// The window's current size, between `window.min` and `window.max`.
     capacity: usize,
+    window: Window,
     watchers: Watchers,
 }
 
 impl State {
-    pub(super) fn new(capacity: usize, indexers: Arc<[Indexer]>) -> Self {
+    pub(super) fn new(window: Window, indexers: Arc<[Indexer]>) -> Self {
+        let min = window.min.max(1);
+        let window = Window { min, max: window.max.max(min), fresh: window.fresh };
         State {
             ready: false,
             last_error: None,
@@ -231,8 +250,9 @@ impl State {
             indexes: (0..indexers.len()).map(|_| Index::default()).collect(),
             watchers: Watchers::new(indexers.len()),
             indexers,
-            history: VecDeque::with_capacity(capacity.min(4096)),
-            capacity: capacity.max(1),
+            history: VecDeque::with_capacity(min.min(4096)),
+            capacity: min,
+            window,
         }
     }
 
@@ -341,12 +361,40 @@ impl State {
         };
         self.revision = self.revision.max(revision);
         let ev = Arc::new(ev);
-        if self.history.len() >= self.capacity {
+        let at = Instant::now();
+        self.resize(at);
+        while self.history.len() >= self.capacity {
             self.history.pop_front();
             self.removed_since_relist = true;
         }
         self.watchers.retain_triggered(&triggers, |w| offer(w, &ev, &key, revision));
-        self.history.push_back(Logged { ev, triggers });
+        self.history.push_back(Logged { ev, triggers, at });
+    }
+
+    /// Sizes a full window for an event arriving `now` (upstream's `resizeCacheLocked`): it
+    /// doubles while its oldest event is younger than the fresh duration, and halves once even
+    /// its newest quarter is older.
+    fn resize(&mut self, now: Instant) {
+        if self.history.len() < self.capacity {
+            return;
+        }
+        let age = |e: &Logged| now.saturating_duration_since(e.at);
+        if self.history.front().is_some_and(|e| age(e) < self.window.fresh) {
+            self.capacity = (self.capacity * 2).min(self.window.max);
+            return;
+        }
+        let quarter = self.capacity / 4;
+        let newest_quarter =
+            self.history.len().checked_sub(quarter).and_then(|i| self.history.get(i));
+        if quarter > 0 && newest_quarter.is_some_and(|e| age(e) > self.window.fresh) {
+            self.capacity = (self.capacity / 2).max(self.window.min);
+        }
+    }
+
+    /// The window's current size (for tests and diagnostics).
+    #[cfg(test)]
+    pub(super) fn window_capacity(&self) -> usize {
+        self.capacity
     }
 
     /// Queues a progress bookmark at the cache revision for every watcher that asked for them.

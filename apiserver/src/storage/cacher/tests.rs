@@ -393,7 +393,9 @@ async fn test_events() {
 /// must start at or after the revision just before the oldest one kept.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_events_too_old_resource_version() {
-    let e = env_with(CacherOptions { history_capacity: 3, ..quick() }, None).await;
+    let e =
+        env_with(CacherOptions { history_capacity: 3, history_max_capacity: 3, ..quick() }, None)
+            .await;
     let c = &e.cacher;
     let start = c.create("/pods/ns/first", b("x")).await.unwrap();
     let mut revs = Vec::new();
@@ -1177,4 +1179,62 @@ async fn test_index_names_must_be_distinct() {
             "watch cache of /pods: index spec.nodeName declared twice".to_string()
         )
     );
+}
+
+/// Mirrors TestCacheIntervals' resizing cases (resizeCacheLocked): a full window of events
+/// younger than the fresh duration doubles up to the upper bound; one whose events are all
+/// older stays at (or halves down to) the lower bound.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_window_grows_while_events_are_fresh() {
+    let options = |fresh: Duration| CacherOptions {
+        history_capacity: 4,
+        history_max_capacity: 16,
+        event_fresh_duration: fresh,
+        ..quick()
+    };
+    let e = env_with(options(Duration::from_secs(3600)), None).await;
+    let c = &e.cacher;
+    let mut revs = Vec::new();
+    for i in 0..40 {
+        revs.push(c.create(&format!("/pods/ns/p{i}"), b("x")).await.unwrap());
+    }
+    wait_revision(c, revs[39]).await;
+    assert_eq!(c.shared.lock().window_capacity(), 16);
+    assert_eq!(c.shared.lock().window(), revs[24..].to_vec());
+
+    let e = env_with(options(Duration::ZERO), None).await;
+    let c = &e.cacher;
+    let mut revs = Vec::new();
+    for i in 0..40 {
+        revs.push(c.create(&format!("/pods/ns/p{i}"), b("x")).await.unwrap());
+    }
+    wait_revision(c, revs[39]).await;
+    assert_eq!(c.shared.lock().window_capacity(), 4, "stale events never grow the window");
+    assert_eq!(c.shared.lock().window(), revs[36..].to_vec());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_window_shrinks_once_its_newest_quarter_is_stale() {
+    let options = CacherOptions {
+        history_capacity: 4,
+        history_max_capacity: 64,
+        event_fresh_duration: Duration::from_millis(300),
+        ..quick()
+    };
+    let e = env_with(options, None).await;
+    let c = &e.cacher;
+    let mut last = 0;
+    for i in 0..64 {
+        last = c.create(&format!("/pods/ns/p{i}"), b("x")).await.unwrap();
+    }
+    wait_revision(c, last).await;
+    assert_eq!(c.shared.lock().window_capacity(), 64);
+    assert_eq!(c.shared.lock().window().len(), 64);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let rev = c.create("/pods/ns/after-quiet", b("x")).await.unwrap();
+    wait_revision(c, rev).await;
+    assert_eq!(c.shared.lock().window_capacity(), 32);
+    let window = c.shared.lock().window();
+    assert_eq!(window.len(), 32);
+    assert_eq!(window.last(), Some(&rev));
 }
