@@ -100,25 +100,35 @@ pub struct Event {
 /// A write-once slot shared by all clones of an [`Event`], holding the bytes a layer above
 /// derived from it under a key naming the encoding. It is not part of the event's identity:
 /// events compare equal whatever their memos hold.
+///
+/// The default memo has no slot (and costs no allocation): it remembers nothing. Whoever fans
+/// an event out to several watchers gives it one with [`Memo::shared`] first.
 #[derive(Clone, Default)]
-pub struct Memo(std::sync::Arc<std::sync::OnceLock<(String, bytes::Bytes)>>);
+pub struct Memo(Option<std::sync::Arc<std::sync::OnceLock<(String, bytes::Bytes)>>>);
 
 impl Memo {
+    /// A memo with an empty slot.
+    pub fn shared() -> Memo {
+        Memo(Some(std::sync::Arc::default()))
+    }
+
     /// The bytes stored under `key`, computing and storing them first when the slot is empty.
-    /// A slot already holding another key's bytes is left alone and `make` runs uncached.
+    /// A slot already holding another key's bytes is left alone and `make` runs uncached, as
+    /// it does without a slot.
     pub fn get_or_make(&self, key: &str, make: impl FnOnce() -> bytes::Bytes) -> bytes::Bytes {
-        if let Some((k, v)) = self.0.get() {
+        let Some(slot) = &self.0 else { return make() };
+        if let Some((k, v)) = slot.get() {
             return if k == key { v.clone() } else { make() };
         }
         let v = make();
         // Two watchers may race to fill it; either's bytes are the same.
-        let _ = self.0.set((key.to_string(), v.clone()));
+        let _ = slot.set((key.to_string(), v.clone()));
         v
     }
 
     /// The bytes stored under `key`, if that is what the slot holds.
     pub fn get(&self, key: &str) -> Option<bytes::Bytes> {
-        self.0.get().filter(|(k, _)| k == key).map(|(_, v)| v.clone())
+        self.0.as_ref()?.get().filter(|(k, _)| k == key).map(|(_, v)| v.clone())
     }
 }
 
@@ -342,8 +352,17 @@ mod memo_tests {
     use super::Memo;
 
     #[test]
-    fn memo_is_shared_by_clones_and_keyed() {
+    fn memo_without_a_slot_remembers_nothing() {
         let memo = Memo::default();
+        let clone = memo.clone();
+        memo.get_or_make("json:v1", || bytes::Bytes::from_static(b"a"));
+        let b = clone.get_or_make("json:v1", || bytes::Bytes::from_static(b"b"));
+        assert_eq!((b.as_ref(), memo.get("json:v1")), (b"b".as_ref(), None));
+    }
+
+    #[test]
+    fn memo_is_shared_by_clones_and_keyed() {
+        let memo = Memo::shared();
         let clone = memo.clone();
         let mut calls = 0;
         let a = memo.get_or_make("json:v1", || {

@@ -12,7 +12,7 @@ use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio::time::Instant;
 
 use super::super::{
-    Bytes, Event, KeyValue, ListResult, StorageError, WatchEvent, recursive_prefix,
+    Bytes, Event, KeyValue, ListResult, Memo, StorageError, WatchEvent, recursive_prefix,
 };
 use super::index::{self, Index, Indexer, Trigger, Values};
 
@@ -99,6 +99,10 @@ impl Watchers {
             }
             _ => self.all.push(slot),
         }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.all.is_empty() && self.by_value.iter().all(HashMap::is_empty)
     }
 
     fn iter(&self) -> impl Iterator<Item = &Slot> {
@@ -360,6 +364,13 @@ impl State {
             }
         };
         self.revision = self.revision.max(revision);
+        // Watchers share one encoding of the event through its memo; the window alone needs
+        // none (a watcher replaying it later encodes for itself).
+        if !self.watchers.is_empty()
+            && let WatchEvent::Added(e) | WatchEvent::Modified(e) | WatchEvent::Deleted(e) = &mut ev
+        {
+            e.memo = Memo::shared();
+        }
         let ev = Arc::new(ev);
         let at = Instant::now();
         self.resize(at);
