@@ -73,8 +73,9 @@ pub(super) fn pick(indexers: &[Indexer], matches: &[MatchValue]) -> Option<(usiz
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Trigger {
     /// Those registered under one of these values: the object's value after the change and,
-    /// when it differs, before it (so a watcher sees an object leave its value too).
-    Values(Vec<Arc<str>>),
+    /// when it differs, before it (so a watcher sees an object leave its value too). Held
+    /// inline: the event window keeps one per event.
+    Values(Arc<str>, Option<Arc<str>>),
     /// Every watcher of the index: a value could not be computed.
     Any,
 }
@@ -84,16 +85,16 @@ impl Trigger {
     pub(super) fn of(new: Option<&Arc<str>>, prev: Option<Option<&Arc<str>>>) -> Trigger {
         match (new, prev) {
             (None, _) | (_, Some(None)) => Trigger::Any,
-            (Some(new), None) => Trigger::Values(vec![new.clone()]),
-            (Some(new), Some(Some(prev))) if new == prev => Trigger::Values(vec![new.clone()]),
-            (Some(new), Some(Some(prev))) => Trigger::Values(vec![new.clone(), prev.clone()]),
+            (Some(new), None) => Trigger::Values(new.clone(), None),
+            (Some(new), Some(Some(prev))) if new == prev => Trigger::Values(new.clone(), None),
+            (Some(new), Some(Some(prev))) => Trigger::Values(new.clone(), Some(prev.clone())),
         }
     }
 
     /// Whether a watcher registered under `value` is concerned.
     pub(super) fn admits(&self, value: &str) -> bool {
         match self {
-            Trigger::Values(values) => values.iter().any(|v| **v == *value),
+            Trigger::Values(new, prev) => **new == *value || prev.as_deref() == Some(value),
             Trigger::Any => true,
         }
     }
@@ -193,8 +194,8 @@ mod tests {
     #[test]
     fn trigger_holds_new_and_differing_previous_value() {
         let (a, b) = (arc("a"), arc("b"));
-        assert_eq!(Trigger::of(Some(&a), None), Trigger::Values(vec![a.clone()]));
-        assert_eq!(Trigger::of(Some(&a), Some(Some(&a))), Trigger::Values(vec![a.clone()]));
+        assert_eq!(Trigger::of(Some(&a), None), Trigger::Values(a.clone(), None));
+        assert_eq!(Trigger::of(Some(&a), Some(Some(&a))), Trigger::Values(a.clone(), None));
         let moved = Trigger::of(Some(&a), Some(Some(&b)));
         assert!(moved.admits("a") && moved.admits("b") && !moved.admits("c"));
         assert_eq!(Trigger::of(None, Some(Some(&a))), Trigger::Any);

@@ -125,8 +125,8 @@ impl Watchers {
         self.all.retain(&mut keep);
         for (i, buckets) in self.by_value.iter_mut().enumerate() {
             match triggers.get(i) {
-                Some(Trigger::Values(values)) => {
-                    for value in values {
+                Some(Trigger::Values(new, prev)) => {
+                    for value in std::iter::once(new).chain(prev) {
                         if let Some(slots) = buckets.get_mut(&**value) {
                             slots.retain(&mut keep);
                             if slots.is_empty() {
