@@ -120,6 +120,11 @@ pub struct Options {
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     pub watch_cache: bool,
 
+    /// The watch cache's settings for a program embedding the server (not a flag; upstream's
+    /// defaults when unset).
+    #[arg(skip)]
+    pub watch_cache_options: Option<storage::cacher::CacherOptions>,
+
     /// How long in-flight requests may take to finish after SIGTERM before the server exits.
     #[arg(long, default_value = "60s", value_parser = parse_duration)]
     pub shutdown_timeout: Duration,
@@ -276,7 +281,9 @@ pub async fn start(options: Options) -> Result<Running, ComponentError> {
         };
     // etcd3 adds --etcd-prefix itself; the embedded store keeps the same key layout.
     let key_base = if embedded.is_some() { options.etcd_prefix.as_str() } else { "" };
-    let registry = registry::Registry::new(storage, key_base, options.watch_cache);
+    let cache =
+        options.watch_cache.then(|| options.watch_cache_options.clone().unwrap_or_default());
+    let registry = registry::Registry::with_cache(storage, key_base, cache);
     let listener = TcpListener::bind(SocketAddr::new(options.bind_address, options.secure_port))
         .await
         .map_err(|e| {

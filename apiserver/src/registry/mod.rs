@@ -88,7 +88,8 @@ pub struct Registry {
     strategy: Arc<dyn Strategy>,
     storage: Arc<dyn Storage>,
     base: String,
-    cache: bool,
+    /// The watch cache's settings; `None` when there is no watch cache.
+    cache: Option<CacherOptions>,
     custom: std::sync::RwLock<Custom>,
     generation: tokio::sync::watch::Sender<u64>,
 }
@@ -118,6 +119,15 @@ impl Registry {
     /// Builds a store (with a watch cache in front when `cache` is set) for every built-in
     /// resource. Must run inside a tokio runtime (the caches start reflectors).
     pub fn new(storage: Arc<dyn Storage>, prefix: &str, cache: bool) -> Self {
+        Self::with_cache(storage, prefix, cache.then(CacherOptions::default))
+    }
+
+    /// [`Registry::new`] with the watch cache's settings (`None`: no watch cache).
+    pub fn with_cache(
+        storage: Arc<dyn Storage>,
+        prefix: &str,
+        cache: Option<CacherOptions>,
+    ) -> Self {
         let table = ResourceTable::builtin();
         let mut stores = HashMap::new();
         let strategy: Arc<dyn Strategy> = Arc::new(BuiltinStrategy);
@@ -136,7 +146,7 @@ impl Registry {
                 &storage,
                 info.clone(),
                 key_prefix(prefix, &info.group, &info.resource),
-                cache,
+                cache.as_ref(),
                 &strategy,
             );
             stores.insert(gr, store);
@@ -253,7 +263,9 @@ impl Registry {
         let cacher = custom
             .cachers
             .entry(gr.clone())
-            .or_insert_with(|| make_cacher(&self.storage, &first.info, &prefix, self.cache))
+            .or_insert_with(|| {
+                make_cacher(&self.storage, &first.info, &prefix, self.cache.as_ref())
+            })
             .clone();
         let backend: Arc<dyn Storage> = match &cacher {
             Some(c) => c.clone(),
@@ -304,11 +316,13 @@ fn make_cacher(
     storage: &Arc<dyn Storage>,
     info: &ResourceInfo,
     key_prefix: &str,
-    cache: bool,
+    cache: Option<&CacherOptions>,
 ) -> Option<Arc<Cacher>> {
-    if cache && info.has_verb("watch") {
+    if let Some(options) = cache
+        && info.has_verb("watch")
+    {
         let indexers = selectors::indexers(&info.group, &info.resource);
-        Cacher::with_indexers(storage.clone(), key_prefix, CacherOptions::default(), indexers)
+        Cacher::with_indexers(storage.clone(), key_prefix, options.clone(), indexers)
             .ok()
             .map(Arc::new)
     } else {
@@ -320,7 +334,7 @@ fn make_store(
     storage: &Arc<dyn Storage>,
     info: ResourceInfo,
     key_prefix: String,
-    cache: bool,
+    cache: Option<&CacherOptions>,
     strategy: &Arc<dyn Strategy>,
 ) -> Arc<Store> {
     let cacher = make_cacher(storage, &info, &key_prefix, cache);

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail, ensure};
 use apiserver::storage::Storage as _;
+use apiserver::storage::cacher::CacherOptions;
 use clap::Parser as _;
 use client::cache::{
     Backoff, BoxFuture, DeltaObject, ListOptions, ListWatchError, ListerWatcher, ObjectList,
@@ -37,8 +38,10 @@ const CONVERGE: Duration = Duration::from_secs(30);
 const POLL: Duration = Duration::from_millis(50);
 /// The namespace the tests' config maps live in.
 const NS: &str = "default";
-/// More events than the watch cache's window keeps (1024 per resource), so a watch from before
-/// them is too old.
+/// The most events the tests' watch caches keep (upstream's window keeps 75 s of events, which
+/// a test cannot outrun; see [`Site::start`]).
+const WINDOW: usize = 1024;
+/// More events than the watch cache's window keeps, so a watch from before them is too old.
 const PAST_WINDOW: usize = 1100;
 
 /// Polls `check` until it reports `Ok(())` or `limit` passes; `Err(why)` and errors mean "not
@@ -99,7 +102,9 @@ impl Site {
         args.extend(self.extra.iter().cloned());
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
-            let options = apiserver::Options::try_parse_from(&args)?;
+            let mut options = apiserver::Options::try_parse_from(&args)?;
+            options.watch_cache_options =
+                Some(CacherOptions { history_max_capacity: WINDOW, ..CacherOptions::default() });
             match apiserver::start(options).await {
                 Ok(running) => return Ok(running),
                 // The port a stopped server held may take a moment to be free again.
