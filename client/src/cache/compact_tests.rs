@@ -8,11 +8,10 @@ use std::time::Duration;
 use apimachinery::labels::Selector;
 use k8s_openapi::api::core::v1::Pod;
 use serde_json::{Value, json};
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 
 use super::*;
 use crate::cache::fake::{FakeListerWatcher, shared};
+use crate::cache::shared_informer::tests::{eventually, spawn, stop_and_join, synced};
 use crate::cache::{
     DeltaObject, Indexer, Indexers, Lister, NAMESPACE_INDEX, ResourceEventHandler,
     SharedIndexInformer, SharedIndexInformerOptions, matches_selector, meta_namespace_index_func,
@@ -297,35 +296,6 @@ fn informer(
         shared(fake),
         SharedIndexInformerOptions { resync_period: resync, indexers, ..Default::default() },
     ))
-}
-
-fn spawn(i: &Arc<SharedIndexInformer<CPod>>) -> (CancellationToken, JoinHandle<()>) {
-    let stop = CancellationToken::new();
-    let (i, s) = (Arc::clone(i), stop.clone());
-    (stop, tokio::spawn(async move { i.run(s).await }))
-}
-
-async fn stop_and_join(stop: CancellationToken, task: JoinHandle<()>) {
-    stop.cancel();
-    tokio::time::timeout(Duration::from_secs(10), task)
-        .await
-        .expect("informer did not stop")
-        .expect("informer panicked");
-}
-
-/// Polls `cond` until it holds; panics after a deadline.
-async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !cond() {
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-}
-
-async fn synced(i: &SharedIndexInformer<CPod>) {
-    let stop = CancellationToken::new();
-    let ok = tokio::time::timeout(Duration::from_secs(30), i.wait_for_sync(&stop)).await;
-    assert_eq!(ok.ok(), Some(true), "informer did not sync");
 }
 
 #[tokio::test(start_paused = true)]

@@ -91,14 +91,17 @@ fn informer(fake: &Arc<FakeListerWatcher<Pod>>, resync: Duration) -> Arc<SharedI
     ))
 }
 
-fn spawn(i: &Arc<SharedIndexInformer<Pod>>) -> (CancellationToken, JoinHandle<()>) {
+// The helpers below are shared with the other informer tests (compact objects).
+pub(crate) fn spawn<T: Send + Sync + 'static>(
+    i: &Arc<SharedIndexInformer<T>>,
+) -> (CancellationToken, JoinHandle<()>) {
     let stop = CancellationToken::new();
     let i = Arc::clone(i);
     let s = stop.clone();
     (stop, tokio::spawn(async move { i.run(s).await }))
 }
 
-async fn stop_and_join(stop: CancellationToken, task: JoinHandle<()>) {
+pub(crate) async fn stop_and_join(stop: CancellationToken, task: JoinHandle<()>) {
     stop.cancel();
     tokio::time::timeout(Duration::from_secs(10), task)
         .await
@@ -107,7 +110,7 @@ async fn stop_and_join(stop: CancellationToken, task: JoinHandle<()>) {
 }
 
 /// Polls `cond` until it holds; panics after a deadline.
-async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
+pub(crate) async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while !cond() {
         assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
@@ -115,7 +118,7 @@ async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
     }
 }
 
-async fn synced(i: &SharedIndexInformer<Pod>) {
+pub(crate) async fn synced<T: Send + Sync + 'static>(i: &SharedIndexInformer<T>) {
     let stop = CancellationToken::new();
     let ok = tokio::time::timeout(Duration::from_secs(30), i.wait_for_sync(&stop)).await;
     assert_eq!(ok.ok(), Some(true), "informer did not sync");

@@ -996,4 +996,4 @@ pub async fn wait_for_named_cache_sync(
 
 #[cfg(test)]
 #[path = "informer_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -346,13 +346,21 @@ async fn start_ours(
         })?;
     }
     informer.add_event_handler(OursHandler(recorder))?;
+    let (stop, task) = run_synced(&informer).await?;
+    Ok(Running::Ours { informer, stop, task })
+}
+
+/// Runs `informer` in a task and waits until it has synced: its stop token and task.
+async fn run_synced<T: Send + Sync + 'static>(
+    informer: &Arc<SharedIndexInformer<T>>,
+) -> Result<(CancellationToken, tokio::task::JoinHandle<()>)> {
     let stop = CancellationToken::new();
     let task = tokio::spawn({
         let (informer, stop) = (informer.clone(), stop.clone());
         async move { informer.run(stop).await }
     });
     ensure!(informer.wait_for_sync(&stop).await, "the informer stopped before syncing");
-    Ok(Running::Ours { informer, stop, task })
+    Ok((stop, task))
 }
 
 /// Our client and informer of compact pods (each kept as its JSON); as [`start_ours`].
@@ -375,12 +383,7 @@ async fn start_ours_compact(
         })?;
     }
     informer.add_event_handler(OursHandler(recorder))?;
-    let stop = CancellationToken::new();
-    let task = tokio::spawn({
-        let (informer, stop) = (informer.clone(), stop.clone());
-        async move { informer.run(stop).await }
-    });
-    ensure!(informer.wait_for_sync(&stop).await, "the informer stopped before syncing");
+    let (stop, task) = run_synced(&informer).await?;
     Ok(Running::OursCompact { informer, stop, task })
 }
 
