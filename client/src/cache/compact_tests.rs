@@ -2,7 +2,7 @@
 //! (errors included), and the cache machinery (keys, indexers, listers, the shared informer
 //! over the fake lister-watcher) working unchanged on compact objects.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use apimachinery::labels::Selector;
@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::cache::fake::{FakeListerWatcher, shared};
-use crate::cache::shared_informer::tests::{eventually, spawn, stop_and_join, synced};
+use crate::cache::shared_informer::tests::{Recorder, eventually, spawn, stop_and_join, synced};
 use crate::cache::{
     DeltaObject, Indexer, Indexers, Lister, NAMESPACE_INDEX, ResourceEventHandler,
     SharedIndexInformer, SharedIndexInformerOptions, matches_selector, meta_namespace_index_func,
@@ -242,24 +242,8 @@ fn the_fake_sets_resource_versions_in_the_json() {
     assert_eq!(fake.get("ns/a").expect("stored"), stored);
 }
 
-/// Records every notification as a line of text, reading compact objects without decoding
-/// them, and decoding each live update to check it is whole.
-#[derive(Default)]
-struct Recorder {
-    events: Mutex<Vec<String>>,
-}
-
-impl Recorder {
-    fn events(&self) -> Vec<String> {
-        self.events.lock().unwrap().clone()
-    }
-    fn count(&self, prefix: &str) -> usize {
-        self.events().iter().filter(|e| e.starts_with(prefix)).count()
-    }
-    fn push(&self, e: String) {
-        self.events.lock().unwrap().push(e);
-    }
-}
+// The recorder reads compact objects without decoding them, and decodes each live update to
+// check it is whole.
 
 fn key(c: &CPod) -> String {
     meta_namespace_key_func(c).unwrap_or_default()

@@ -30,20 +30,20 @@ fn key(p: &Pod) -> String {
     meta_namespace_key_func(p).unwrap_or_default()
 }
 
-/// Records every notification as a line of text.
+/// Records every notification as a line of text (the compact-object tests record theirs too).
 #[derive(Default)]
-struct Recorder {
+pub(crate) struct Recorder {
     events: Mutex<Vec<String>>,
 }
 
 impl Recorder {
-    fn events(&self) -> Vec<String> {
+    pub(crate) fn events(&self) -> Vec<String> {
         self.events.lock().unwrap().clone()
     }
-    fn count(&self, prefix: &str) -> usize {
+    pub(crate) fn count(&self, prefix: &str) -> usize {
         self.events().iter().filter(|e| e.starts_with(prefix)).count()
     }
-    fn push(&self, e: String) {
+    pub(crate) fn push(&self, e: String) {
         self.events.lock().unwrap().push(e);
     }
 }
