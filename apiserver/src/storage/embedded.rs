@@ -1129,14 +1129,12 @@ impl Storage for Embedded {
                         .range::<str, _>((Bound::Included(filter.start()), Bound::Unbounded))
                         .take_while(|(k, _)| filter.matches(k))
                         .map(|(k, l)| {
-                            WatchEvent::Added(super::Event {
+                            WatchEvent::Added(super::Event::added(KeyValue {
                                 key: k.to_string(),
                                 value: l.value.clone(),
-                                prev_value: None,
                                 create_revision: l.create_revision,
-                                revision: l.mod_revision,
-                                memo: Default::default(),
-                            })
+                                mod_revision: l.mod_revision,
+                            }))
                         })
                         .collect();
                     Backlog::Snapshot(events)

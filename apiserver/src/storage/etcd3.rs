@@ -883,15 +883,7 @@ impl Etcd3 {
                 .await
                 .map_err(Failure::into_storage)?;
             for kv in resp.kvs() {
-                let kv = self.kv_of(kv)?;
-                snapshot.push(WatchEvent::Added(super::Event {
-                    key: kv.key,
-                    value: kv.value,
-                    prev_value: None,
-                    create_revision: kv.create_revision,
-                    revision: kv.mod_revision,
-                    memo: Default::default(),
-                }));
+                snapshot.push(WatchEvent::Added(super::Event::added(self.kv_of(kv)?)));
             }
             header_revision(resp.header())? + 1
         } else {

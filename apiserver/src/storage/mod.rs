@@ -97,6 +97,20 @@ pub struct Event {
     pub memo: Memo,
 }
 
+impl Event {
+    /// The event of `kv` appearing: what starts a watcher's view of a live key.
+    pub fn added(kv: KeyValue) -> Event {
+        Event {
+            key: kv.key,
+            value: kv.value,
+            prev_value: None,
+            create_revision: kv.create_revision,
+            revision: kv.mod_revision,
+            memo: Memo::default(),
+        }
+    }
+}
+
 /// A write-once slot shared by all clones of an [`Event`], holding the bytes a layer above
 /// derived from it under a key naming the encoding. It is not part of the event's identity:
 /// events compare equal whatever their memos hold.

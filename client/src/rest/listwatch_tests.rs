@@ -1,18 +1,13 @@
 //! Tests of [`CompactApi`] against a scripted server: its lists and watches must give what the
 //! typed [`Api`] gives, object for object and error kind for error kind.
 
-use std::collections::VecDeque;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
 use bytes::Bytes;
 use http_body_util::BodyExt;
-use hyper::body::Frame;
 use k8s_openapi::api::core::v1::Pod;
 use serde_json::json;
 
 use super::*;
-use crate::rest::error::BoxError;
+use crate::rest::tests::Chunks;
 use crate::rest::testserver::{TestServer, json, reply};
 
 fn pod_value(name: &str, rv: &str) -> Value {
@@ -202,21 +197,6 @@ async fn bad_list_items_fail_as_in_the_typed_list() {
     assert!(err.is_gone(), "{err}");
     let err = api.compact().watch(&ListOptions::default()).await.expect_err("gone");
     assert!(err.is_gone(), "{err}");
-}
-
-/// A body that yields the given chunks.
-struct Chunks(VecDeque<Result<Bytes, BoxError>>);
-
-impl hyper::body::Body for Chunks {
-    type Data = Bytes;
-    type Error = BoxError;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        Poll::Ready(self.0.pop_front().map(|r| r.map(Frame::data)))
-    }
 }
 
 fn streams_of(chunks: &[&[u8]]) -> (EventStream<Pod>, EventStream<Compact<Pod>>) {

@@ -26,7 +26,7 @@ mod url;
 mod watch;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 #[cfg(test)]
 pub(crate) mod testserver;
 

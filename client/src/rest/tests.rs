@@ -511,8 +511,8 @@ fn bookmarks_without_the_annotation_are_plain_bookmarks() {
     assert!(decode_event::<ConfigMap>(json!({"type": "NOPE", "object": {}})).is_err());
 }
 
-/// A body that yields the given chunks.
-struct Chunks(VecDeque<Result<Bytes, BoxError>>);
+/// A body that yields the given chunks (shared with the list-watch tests).
+pub(crate) struct Chunks(pub(crate) VecDeque<Result<Bytes, BoxError>>);
 
 impl hyper::body::Body for Chunks {
     type Data = Bytes;

@@ -58,14 +58,7 @@ pub(super) fn event_key(ev: &WatchEvent) -> Option<&str> {
 
 /// The `Added` event that starts a watcher's view of a live object.
 pub(super) fn added_event(kv: KeyValue) -> Arc<WatchEvent> {
-    Arc::new(WatchEvent::Added(Event {
-        key: kv.key,
-        value: kv.value,
-        prev_value: None,
-        create_revision: kv.create_revision,
-        revision: kv.mod_revision,
-        memo: Default::default(),
-    }))
+    Arc::new(WatchEvent::Added(Event::added(kv)))
 }
 
 /// One registered watcher as the dispatcher sees it.
