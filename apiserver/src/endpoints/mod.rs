@@ -3,6 +3,7 @@
 
 pub mod discovery;
 mod eviction;
+mod lifecycle;
 mod logs;
 pub mod request_info;
 mod resource;
@@ -55,6 +56,8 @@ pub struct ApiServer {
     pub service_accounts: Option<Arc<crate::serviceaccount::TokenIssuer>>,
     /// Reaches kubelets for `pods/log` (the `--kubelet-*` flags).
     pub kubelets: crate::kubelet::KubeletClients,
+    /// Refuses new objects in missing or terminating namespaces.
+    pub namespaces: lifecycle::NamespaceLifecycle,
 }
 
 impl ApiServer {
@@ -80,6 +83,7 @@ impl ApiServer {
             metrics: Arc::new(crate::metrics::Metrics::new()),
             service_accounts: None,
             kubelets: Default::default(),
+            namespaces: Default::default(),
         }
     }
 }

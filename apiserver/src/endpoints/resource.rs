@@ -377,6 +377,7 @@ async fn serve_inner(
         "delete" => {
             let options = delete_options(ctx, &body, dry_run)?;
             if info.group.is_empty() && info.resource == "namespaces" {
+                server.namespaces.deleting(&ri.name);
                 return super::subresources::delete_namespace(
                     &out, &store, &info, &ri.name, &options,
                 )
@@ -407,6 +408,9 @@ async fn serve_inner(
                 .await?;
             let mut items = Vec::new();
             for obj in page.items {
+                if info.group.is_empty() && info.resource == "namespaces" {
+                    server.namespaces.deleting(obj.name());
+                }
                 match store.delete(obj.namespace(), obj.name(), &options).await {
                     Ok(DeleteOutcome::Deleted(o) | DeleteOutcome::Pending(o)) => {
                         items.push(crate::conversion::to_served(o, &info))
@@ -718,40 +722,6 @@ fn delete_options(ctx: &Ctx, body: &[u8], dry_run: bool) -> Result<DeleteOptions
     Ok(o)
 }
 
-/// Refuses new objects in missing or terminating namespaces (the NamespaceLifecycle admission).
-async fn check_namespace_lifecycle(
-    server: &ApiServer,
-    info: &ResourceInfo,
-    namespace: &str,
-    name: &str,
-) -> Result<(), StatusError> {
-    if !info.namespaced || namespace.is_empty() {
-        return Ok(());
-    }
-    let Some(ns_store) = server.registry.store("", "namespaces") else { return Ok(()) };
-    match ns_store.get("", namespace).await {
-        Ok(ns) => {
-            if ns.is_being_deleted()
-                || ns.pointer("/status/phase").and_then(Value::as_str) == Some("Terminating")
-            {
-                return Err(StatusError::new_forbidden(
-                    &info.group_resource(),
-                    name,
-                    format!(
-                        "unable to create new content in namespace {namespace} because it is being terminated"
-                    ),
-                ));
-            }
-            Ok(())
-        }
-        Err(e) if e.is_not_found() => Err(StatusError::new_not_found(
-            &apimachinery::schema::GroupResource::new("", "namespaces"),
-            namespace,
-        )),
-        Err(e) => Err(e),
-    }
-}
-
 /// The manager of a write: `fieldManager` (validated as upstream validates the write's
 /// options, `options_kind`), else derived from the User-Agent.
 fn field_manager(ctx: &Ctx, options_kind: &str) -> Result<String, StatusError> {
@@ -779,7 +749,7 @@ async fn create(
         warnings = custom_body_warnings(&c, ctx, body, &obj)?;
         warnings.extend(crate::apiextensions::finalizer_warnings(&obj, None));
     }
-    check_namespace_lifecycle(server, info, namespace, obj.name()).await?;
+    server.namespaces.check_create(server, info, namespace, obj.name()).await?;
     if info.group.is_empty() && info.resource == "services" {
         server.services.allocate(store, &mut obj).await?;
     }
@@ -1009,7 +979,7 @@ async fn patch(
     let subresource = if sub.is_empty() { None } else { Some(sub) };
     let apply = kind == PatchKind::Apply;
     if apply {
-        check_namespace_lifecycle(server, info, namespace, &ctx.info.name).await?;
+        server.namespaces.check_create(server, info, namespace, &ctx.info.name).await?;
     }
     // Apply records its own ownership; the other patches are tracked as updates.
     let track = move |live: Option<&Value>, new: &mut Value| {

@@ -295,6 +295,14 @@ impl Store {
         }
     }
 
+    /// The stored bytes of one object as the watch cache holds them, without asking storage;
+    /// `None` when the resource has no cache or the cache does not hold the object.
+    pub async fn get_cached_bytes(&self, namespace: &str, name: &str) -> Option<bytes::Bytes> {
+        let cacher = self.cacher.as_ref()?;
+        let (kv, _) = cacher.get_cached(&self.key(namespace, name)).await.ok()?;
+        Some(kv?.value)
+    }
+
     /// Lists objects (in `namespace`, or everywhere), filtered by the predicate, paged by
     /// `limit`/`continue`. Returns the items, the list's resourceVersion, the next continue token
     /// and the remaining item count when known.

@@ -444,6 +444,38 @@ async fn test_namespace_termination() {
     let r = s.put("/api/v1/namespaces/doomed/finalize", &ns).await;
     assert_eq!(r.code, 200, "{:?}", r.body);
     assert_eq!(s.get("/api/v1/namespaces/doomed").await.code, 404);
+    let r = s.post("/api/v1/namespaces/doomed/configmaps", &configmap("x", json!({}))).await;
+    assert_status(&r, 404, "NotFound", "namespaces \"doomed\" not found");
+    // Created again under the same name, it takes new objects at once, whatever the watch cache
+    // still holds of its previous incarnation.
+    let r = s.post("/api/v1/namespaces", &json!({"metadata": {"name": "doomed"}})).await;
+    assert_eq!(r.code, 201, "{:?}", r.body);
+    let r = s.post("/api/v1/namespaces/doomed/configmaps", &configmap("x", json!({}))).await;
+    assert_eq!(r.code, 201, "{:?}", r.body);
+    // Deleted again, it refuses new objects right after.
+    assert_eq!(s.delete("/api/v1/namespaces/doomed").await.code, 200);
+    let r = s.post("/api/v1/namespaces/doomed/configmaps", &configmap("y", json!({}))).await;
+    assert_eq!(r.code, 403, "{:?}", r.body);
+}
+
+/// Creates in a namespace served from the namespace watch cache still see every change made
+/// through this server at once: many namespaces created, used, deleted and used again.
+#[tokio::test]
+async fn test_namespace_lifecycle_follows_writes() {
+    let s = Server::new().await;
+    for i in 0..20 {
+        let ns = format!("churn-{i}");
+        let path = format!("/api/v1/namespaces/{ns}/configmaps");
+        let r = s.post("/api/v1/namespaces", &json!({"metadata": {"name": ns}})).await;
+        assert_eq!(r.code, 201, "{:?}", r.body);
+        for j in 0..3 {
+            let r = s.post(&path, &configmap(&format!("c{j}"), json!({}))).await;
+            assert_eq!(r.code, 201, "{:?}", r.body);
+        }
+        assert_eq!(s.delete(&format!("/api/v1/namespaces/{ns}")).await.code, 200);
+        let r = s.post(&path, &configmap("late", json!({}))).await;
+        assert_eq!(r.code, 403, "{:?}", r.body);
+    }
 }
 
 /// `/metrics` counts requests with upstream's names and labels, and reports stored objects.
