@@ -35,9 +35,11 @@ pub trait Strategy: Send + Sync {
     /// resources: pruning and defaulting as the stored version's schema says, then the
     /// served version).
     fn after_read(&self, _info: &ResourceInfo, _obj: &mut Value) {}
-    /// Adjusts an object about to be written to storage (custom resources: the storage
-    /// version).
-    fn before_write(&self, _info: &ResourceInfo, _obj: &mut Value) {}
+    /// The form an object is written to storage in, when it is not the object itself (custom
+    /// resources served at another version: the storage version).
+    fn storage_form(&self, _info: &ResourceInfo, _obj: &Value) -> Option<Value> {
+        None
+    }
 }
 
 fn is_crd(info: &ResourceInfo) -> bool {
@@ -133,8 +135,12 @@ impl Strategy for BuiltinStrategy {
         crate::conversion::normalize_stored(info, obj);
     }
 
-    fn before_write(&self, info: &ResourceInfo, obj: &mut Value) {
-        crate::conversion::normalize_stored(info, obj);
+    fn storage_form(&self, info: &ResourceInfo, obj: &Value) -> Option<Value> {
+        crate::conversion::needs_normalizing(info, obj).then(|| {
+            let mut obj = obj.clone();
+            crate::conversion::normalize_stored(info, &mut obj);
+            obj
+        })
     }
 
     fn allow_create_on_update(&self, info: &ResourceInfo) -> bool {

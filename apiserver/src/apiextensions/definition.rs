@@ -529,10 +529,11 @@ impl Strategy for Definition {
         }
     }
 
-    fn before_write(&self, info: &ResourceInfo, obj: &mut Value) {
+    fn storage_form(&self, info: &ResourceInfo, obj: &Value) -> Option<Value> {
         if info.version == self.storage_version {
-            return;
+            return None;
         }
+        let mut obj = obj.clone();
         if let Some(m) = obj.as_object_mut() {
             m.insert(
                 "apiVersion".into(),
@@ -540,8 +541,9 @@ impl Strategy for Definition {
             );
         }
         if !self.preserve_unknown_fields {
-            pruning::prune(obj, self.schema(&self.storage_version), true);
+            pruning::prune(&mut obj, self.schema(&self.storage_version), true);
         }
+        Some(obj)
     }
 }
 

@@ -125,14 +125,24 @@ pub fn to_served(obj: Value, info: &ResourceInfo) -> Value {
 /// Brings an object read from (or about to be written to) the store of `info` into the
 /// store's version when it is in another one (objects kept by older servers).
 pub fn normalize_stored(info: &ResourceInfo, obj: &mut Value) {
+    if needs_normalizing(info, obj) {
+        *obj = convert(std::mem::take(obj), &info.group, &info.version, &info.kind);
+    }
+}
+
+/// Whether [`normalize_stored`] would change `obj`.
+pub fn needs_normalizing(info: &ResourceInfo, obj: &Value) -> bool {
     if family(&info.group, &info.kind).is_none() {
-        return;
+        return false;
     }
     let api_version = obj.get("apiVersion").and_then(Value::as_str).unwrap_or_default();
-    if api_version.is_empty() || api_version == info.api_version() {
-        return;
-    }
-    *obj = convert(std::mem::take(obj), &info.group, &info.version, &info.kind);
+    !api_version.is_empty() && api_version != info.api_version()
+}
+
+/// Whether objects of `info` are served exactly as stored (no version family to convert
+/// between).
+pub fn served_as_stored(info: &ResourceInfo) -> bool {
+    family(&info.group, &info.kind).is_none()
 }
 
 /// The label and field predicate of a list or watch of `info`, over the stored objects: field

@@ -203,6 +203,34 @@ fn respond_object(
     encode(out, code, &value)
 }
 
+/// [`respond_object`] for an object just written: its JSON is sent as the store encoded it
+/// when that is what the client asked for (plain JSON of the object at its stored version).
+fn respond_written(
+    out: &Output,
+    info: &ResourceInfo,
+    code: StatusCode,
+    written: crate::registry::Written,
+) -> Response<Body> {
+    if let Some(json) = written.json
+        && matches!(out.target, ResponseTarget::Object)
+        && !out.protobuf
+        && !out.yaml
+        && !out.pretty
+        && crate::conversion::served_as_stored(info)
+        && json.starts_with(served_type_prefix(info).as_bytes())
+    {
+        return bytes(code, CONTENT_TYPE_JSON, json, None);
+    }
+    respond_object(out, info, code, written.obj)
+}
+
+/// How the JSON of an object served at `info` starts (see [`with_type`]).
+fn served_type_prefix(info: &ResourceInfo) -> String {
+    let kind = serde_json::to_string(&info.kind).unwrap_or_default();
+    let api_version = serde_json::to_string(&info.api_version()).unwrap_or_default();
+    format!("{{\"kind\":{kind},\"apiVersion\":{api_version},")
+}
+
 fn list_meta(page: &crate::registry::ListPage) -> Value {
     let mut m = Map::new();
     m.insert("resourceVersion".into(), json!(page.revision.to_string()));
@@ -757,8 +785,8 @@ async fn create(
     let track = move |live: Option<&Value>, new: &mut Value| {
         crate::conversion::track_served(info, live, new, |l, n| fm.update(l, n, &manager))
     };
-    let created = store.create_tracked(namespace, obj, write, Some(&track)).await?;
-    Ok(with_warnings(respond_object(out, info, StatusCode::CREATED, created), &warnings))
+    let created = store.create_written(namespace, obj, write, Some(&track)).await?;
+    Ok(with_warnings(respond_written(out, info, StatusCode::CREATED, created), &warnings))
 }
 
 /// PUT: replaces an object (or its status, or a namespace's finalizers), recording the

@@ -25,7 +25,7 @@ use crate::strategy::{BuiltinStrategy, Strategy};
 pub use object::{ObjectMetaExt, now_rfc3339, string_map};
 pub use selectors::{ListParams, Predicate, WatchParams, parse_bool as parse_bool_query};
 pub use store::{
-    DeleteOptions, DeleteOutcome, ListPage, Store, StoreEvent, WriteOptions, storage_error,
+    DeleteOptions, DeleteOutcome, ListPage, Store, StoreEvent, WriteOptions, Written, storage_error,
 };
 
 /// A column of a custom resource's table (`additionalPrinterColumns`).

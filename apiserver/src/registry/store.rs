@@ -272,14 +272,18 @@ impl Store {
     }
 
     fn encode(&self, obj: &Value) -> Result<Vec<u8>, StatusError> {
-        let mut obj = obj.clone();
-        self.strategy.before_write(&self.info, &mut obj);
-        if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
-            meta.remove("resourceVersion");
-            meta.remove("selfLink");
+        Ok(self.encode_json(obj)?.bytes)
+    }
+
+    /// The stored form of `obj`, noting where its metadata closes when the stored form is the
+    /// object's own JSON.
+    fn encode_json(&self, obj: &Value) -> Result<StoredJson, StatusError> {
+        let rewritten = self.strategy.storage_form(&self.info, obj);
+        let mut stored = stored_json(rewritten.as_ref().unwrap_or(obj))?;
+        if rewritten.is_some() {
+            stored.metadata_end = None;
         }
-        drop_empty_metadata(&mut obj);
-        serde_json::to_vec(&obj).map_err(StatusError::new_internal_error)
+        Ok(stored)
     }
 
     fn invalid(&self, name: &str, errs: &ErrorList) -> StatusError {
@@ -421,10 +425,22 @@ impl Store {
     pub async fn create_tracked(
         &self,
         namespace: &str,
-        mut obj: Value,
+        obj: Value,
         options: &WriteOptions,
         track: Option<Track<'_>>,
     ) -> Result<Value, StatusError> {
+        Ok(self.create_written(namespace, obj, options, track).await?.obj)
+    }
+
+    /// [`Store::create_tracked`], also giving the created object's JSON when the stored form
+    /// is that JSON (then serving it needs no second encoding).
+    pub async fn create_written(
+        &self,
+        namespace: &str,
+        mut obj: Value,
+        options: &WriteOptions,
+        track: Option<Track<'_>>,
+    ) -> Result<Written, StatusError> {
         if !obj.resource_version().is_empty() {
             return Err(StatusError::new_internal_error(
                 "resourceVersion should not be set on objects to be created",
@@ -469,17 +485,21 @@ impl Store {
             }
             let key = self.key(namespace, &name);
             drop_empty_metadata(&mut obj);
-            let bytes = self.encode(&obj)?;
+            let stored = self.encode_json(&obj)?;
             if options.dry_run {
                 return match self.storage.get(&key).await.map_err(|e| self.err(e, &name))? {
                     Some(_) => Err(StatusError::new_already_exists(&self.group_resource(), &name)),
-                    None => Ok(obj),
+                    None => Ok(Written { obj, json: None }),
                 };
             }
+            let StoredJson { bytes, metadata_end } = stored;
+            let kept = metadata_end.map(|end| (bytes.clone(), end));
             match self.storage.create(&key, bytes).await {
                 Ok(rev) => {
-                    obj.set_meta_str("resourceVersion", &rev.to_string());
-                    return Ok(obj);
+                    let rv = rev.to_string();
+                    obj.set_meta_str("resourceVersion", &rv);
+                    let json = kept.map(|(bytes, end)| with_resource_version(&bytes, end, &rv));
+                    return Ok(Written { obj, json });
                 }
                 Err(StorageError::KeyExists { .. }) if generate && attempts < 8 => continue,
                 Err(StorageError::KeyExists { .. }) if generate => {
@@ -569,7 +589,7 @@ impl Store {
             }
             self.before_update(namespace, subresource, &mut new, &old, track)?;
             drop_empty_metadata(&mut new);
-            if strip_rv(&new) == strip_rv(&old) {
+            if same_but_rv(&new, &old) {
                 return Ok((old, false));
             }
             if options.dry_run {
@@ -631,7 +651,7 @@ impl Store {
             };
             let old = self.decode_kv(&current)?;
             let mut new = update(Some(&old))?;
-            if options.dry_run || strip_rv(&new) == strip_rv(&old) {
+            if options.dry_run || same_but_rv(&new, &old) {
                 return Ok((new, false));
             }
             let bytes = self.encode(&new)?;
@@ -947,6 +967,94 @@ impl Store {
     }
 }
 
+/// An object as written, with its JSON when the store had it at hand.
+#[derive(Debug)]
+pub struct Written {
+    /// The object, with its new resourceVersion.
+    pub obj: Value,
+    /// `obj` as JSON, member for member.
+    pub json: Option<Vec<u8>>,
+}
+
+/// An object's stored form.
+struct StoredJson {
+    bytes: Vec<u8>,
+    /// Offset of the `}` closing `metadata` when the bytes are the object's own JSON (without
+    /// its resourceVersion), so that adding the resourceVersion there gives the object's JSON.
+    metadata_end: Option<usize>,
+}
+
+/// Metadata members the stored form leaves out.
+fn unstored_meta(key: &str, value: &Value) -> bool {
+    matches!(key, "resourceVersion" | "selfLink") || empty_meta_collection(key, value)
+}
+
+/// An empty (or null) metadata collection, which objects are stored without.
+fn empty_meta_collection(key: &str, value: &Value) -> bool {
+    matches!(key, "labels" | "annotations" | "finalizers" | "ownerReferences" | "managedFields")
+        && match value {
+            Value::Object(m) => m.is_empty(),
+            Value::Array(a) => a.is_empty(),
+            Value::Null => true,
+            _ => false,
+        }
+}
+
+/// The JSON an object is stored as: the object without its resourceVersion and selfLink and
+/// without empty metadata collections, written member by member (no copy of the object).
+fn stored_json(obj: &Value) -> Result<StoredJson, StatusError> {
+    let internal = |e: serde_json::Error| StatusError::new_internal_error(e);
+    let Value::Object(root) = obj else {
+        let bytes = serde_json::to_vec(obj).map_err(internal)?;
+        return Ok(StoredJson { bytes, metadata_end: None });
+    };
+    let mut out = Vec::with_capacity(4096);
+    let mut metadata_end = None;
+    out.push(b'{');
+    for (i, (key, value)) in root.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        serde_json::to_writer(&mut out, key).map_err(internal)?;
+        out.push(b':');
+        match value {
+            Value::Object(meta) if key == "metadata" => {
+                out.push(b'{');
+                let mut first = true;
+                for (k, v) in meta.iter().filter(|(k, v)| !unstored_meta(k, v)) {
+                    if !first {
+                        out.push(b',');
+                    }
+                    first = false;
+                    serde_json::to_writer(&mut out, k).map_err(internal)?;
+                    out.push(b':');
+                    serde_json::to_writer(&mut out, v).map_err(internal)?;
+                }
+                metadata_end = Some(out.len());
+                out.push(b'}');
+            }
+            _ => serde_json::to_writer(&mut out, value).map_err(internal)?,
+        }
+    }
+    out.push(b'}');
+    Ok(StoredJson { bytes: out, metadata_end })
+}
+
+/// The stored JSON `bytes` with `"resourceVersion":"<rv>"` as the last member of the metadata
+/// closing at `end`.
+fn with_resource_version(bytes: &[u8], end: usize, rv: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + rv.len() + 24);
+    out.extend_from_slice(&bytes[..end]);
+    if bytes[..end].last() != Some(&b'{') {
+        out.push(b',');
+    }
+    out.extend_from_slice(b"\"resourceVersion\":\"");
+    out.extend_from_slice(rv.as_bytes());
+    out.push(b'"');
+    out.extend_from_slice(&bytes[end..]);
+    out
+}
+
 /// One page of a list.
 #[derive(Debug, Clone, Default)]
 pub struct ListPage {
@@ -1062,34 +1170,49 @@ fn list_revision(params: &ListParams) -> Result<Option<u64>, StatusError> {
 /// Go drops empty metadata maps and lists (`omitempty`); so does the stored form.
 fn drop_empty_metadata(obj: &mut Value) {
     if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
-        for f in ["labels", "annotations", "finalizers", "ownerReferences", "managedFields"] {
-            let empty = match meta.get(f) {
-                Some(Value::Object(m)) => m.is_empty(),
-                Some(Value::Array(a)) => a.is_empty(),
-                Some(Value::Null) => true,
-                _ => false,
-            };
-            if empty {
-                meta.remove(f);
-            }
-        }
+        meta.retain(|k, v| !empty_meta_collection(k, v));
     }
 }
 
-/// The object as compared to decide whether a write changes anything: without its
-/// resourceVersion and without the times of its managedFields entries (a write that only
-/// bumps those times is not written, as upstream ignores them).
-fn strip_rv(v: &Value) -> Value {
-    let mut v = v.clone();
-    if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut) {
-        m.remove("resourceVersion");
-        if let Some(Value::Array(entries)) = m.get_mut("managedFields") {
-            for e in entries.iter_mut().filter_map(Value::as_object_mut) {
-                e.remove("time");
-            }
+/// Whether a write of `new` over `old` changes nothing: the objects are equal but for their
+/// resourceVersion and the times of their managedFields entries (a write that only bumps those
+/// times is not written, as upstream ignores them). Compares in place, without copies.
+fn same_but_rv(new: &Value, old: &Value) -> bool {
+    let (Value::Object(n), Value::Object(o)) = (new, old) else { return new == old };
+    maps_equal_except(n, o, "", |key, a, b| match (key, a, b) {
+        ("metadata", Value::Object(a), Value::Object(b)) => {
+            maps_equal_except(a, b, "resourceVersion", |key, a, b| match (key, a, b) {
+                ("managedFields", Value::Array(a), Value::Array(b)) => {
+                    a.len() == b.len() && a.iter().zip(b).all(|pair| same_but_time(pair.0, pair.1))
+                }
+                _ => a == b,
+            })
         }
+        _ => a == b,
+    })
+}
+
+/// Whether two managedFields entries are equal but for their times.
+fn same_but_time(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(a), Value::Object(b)) => maps_equal_except(a, b, "time", |_, a, b| a == b),
+        _ => a == b,
     }
-    v
+}
+
+/// Whether two maps hold the same members, leaving out `skip` and comparing the rest with
+/// `eq`.
+fn maps_equal_except(
+    a: &Map<String, Value>,
+    b: &Map<String, Value>,
+    skip: &str,
+    eq: impl Fn(&str, &Value, &Value) -> bool,
+) -> bool {
+    let len = |m: &Map<String, Value>| m.len() - usize::from(m.contains_key(skip));
+    len(a) == len(b)
+        && a.iter()
+            .filter(|(k, _)| k.as_str() != skip)
+            .all(|(k, v)| b.get(k).is_some_and(|w| eq(k, v, w)))
 }
 
 fn grace_zero(v: &Value) -> bool {
@@ -1106,4 +1229,91 @@ fn spec_changed(new: &Value, old: &Value) -> bool {
         m
     };
     strip(new) != strip(old)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_json_leaves_out_server_fields_and_empty_collections() {
+        let obj = json!({
+            "kind": "ConfigMap",
+            "apiVersion": "v1",
+            "metadata": {
+                "name": "a\"b",
+                "resourceVersion": "7",
+                "selfLink": "/x",
+                "labels": {},
+                "annotations": {"k": "v"},
+                "finalizers": null,
+                "uid": "u"
+            },
+            "data": {"x": "\u{1}é"}
+        });
+        let stored = stored_json(&obj).unwrap();
+        let expected = json!({
+            "kind": "ConfigMap",
+            "apiVersion": "v1",
+            "metadata": {"name": "a\"b", "annotations": {"k": "v"}, "uid": "u"},
+            "data": {"x": "\u{1}é"}
+        });
+        assert_eq!(serde_json::from_slice::<Value>(&stored.bytes).unwrap(), expected);
+        assert_eq!(stored.bytes, serde_json::to_vec(&expected).unwrap());
+        let end = stored.metadata_end.unwrap();
+        assert_eq!(stored.bytes[end], b'}');
+        // With the resourceVersion put back, the bytes are the object's JSON.
+        let mut served = expected.clone();
+        served.set_meta_str("resourceVersion", "42");
+        assert_eq!(
+            with_resource_version(&stored.bytes, end, "42"),
+            serde_json::to_vec(&served).unwrap()
+        );
+    }
+
+    #[test]
+    fn resource_version_goes_into_empty_metadata() {
+        let obj = json!({"metadata": {"resourceVersion": "1"}, "spec": {}});
+        let stored = stored_json(&obj).unwrap();
+        assert_eq!(stored.bytes, br#"{"metadata":{},"spec":{}}"#);
+        let json = with_resource_version(&stored.bytes, stored.metadata_end.unwrap(), "9");
+        assert_eq!(json, br#"{"metadata":{"resourceVersion":"9"},"spec":{}}"#);
+        // Not an object, or without metadata: no place to put it.
+        assert_eq!(stored_json(&json!({"a": 1})).unwrap().metadata_end, None);
+        assert_eq!(stored_json(&json!([1])).unwrap().bytes, b"[1]");
+    }
+
+    #[test]
+    fn same_but_rv_ignores_only_versions_and_times() {
+        let old = json!({
+            "metadata": {
+                "name": "a",
+                "resourceVersion": "1",
+                "managedFields": [{"manager": "m", "time": "2026-01-01T00:00:00Z"}]
+            },
+            "spec": {"x": 1}
+        });
+        let mut new = old.clone();
+        new["metadata"]["resourceVersion"] = json!("2");
+        new["metadata"]["managedFields"][0]["time"] = json!("2026-02-02T00:00:00Z");
+        assert!(same_but_rv(&new, &old));
+        new["metadata"].as_object_mut().unwrap().remove("resourceVersion");
+        assert!(same_but_rv(&new, &old));
+        let mut changed = new.clone();
+        changed["spec"]["x"] = json!(2);
+        assert!(!same_but_rv(&changed, &old));
+        let mut changed = new.clone();
+        changed["metadata"]["managedFields"][0]["manager"] = json!("n");
+        assert!(!same_but_rv(&changed, &old));
+        let mut changed = new.clone();
+        changed["metadata"]["managedFields"][0].as_object_mut().unwrap().remove("time");
+        assert!(same_but_rv(&changed, &old));
+        changed["metadata"]["managedFields"][0]["operation"] = json!("Update");
+        assert!(!same_but_rv(&changed, &old));
+        let mut changed = new.clone();
+        changed["metadata"]["labels"] = json!({"a": "b"});
+        assert!(!same_but_rv(&changed, &old));
+        assert!(!same_but_rv(&json!({"metadata": {}, "extra": 1}), &json!({"metadata": {}})));
+        assert!(same_but_rv(&json!(1), &json!(1)));
+    }
 }

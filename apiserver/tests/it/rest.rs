@@ -534,3 +534,28 @@ async fn test_concurrent_unconditional_patches_all_land() {
     let data = s.get(&format!("{CM}/hot")).await.body["data"].clone();
     assert_eq!(data.as_object().unwrap().len(), 48, "{data}");
 }
+
+/// A create answers with the object exactly as a read of it gives it back.
+#[tokio::test]
+async fn test_create_answer_matches_get() {
+    let s = Server::new().await;
+    let mut cm = configmap("echo", json!({"k": "v \"quoted\" \u{e9}"}));
+    cm["metadata"]["labels"] = json!({});
+    cm["metadata"]["annotations"] = json!({"a": "b"});
+    let r = s.post(CM, &cm).await;
+    assert_eq!(r.code, 201, "{:?}", r.body);
+    assert!(r.body["metadata"].get("labels").is_none(), "{:?}", r.body);
+    let g = s.get(&format!("{CM}/echo")).await;
+    assert_eq!(r.body, g.body);
+    let pod = json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "echo"},
+        "spec": {"containers": [{"name": "c", "image": "busybox"}]}
+    });
+    let r = s.post("/api/v1/namespaces/default/pods", &pod).await;
+    assert_eq!(r.code, 201, "{:?}", r.body);
+    let g = s.get("/api/v1/namespaces/default/pods/echo").await;
+    assert_eq!(r.body, g.body);
+    assert_eq!(r.body["metadata"]["resourceVersion"], g.body["metadata"]["resourceVersion"]);
+}
