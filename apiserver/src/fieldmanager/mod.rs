@@ -8,6 +8,7 @@
 //! atomic and associative lists, granular and atomic maps) comes from the OpenAPI documents
 //! for built-in kinds and from the definition's schema for custom resources.
 
+mod created;
 pub mod fieldpath;
 pub mod managed;
 mod markers;
@@ -268,9 +269,44 @@ impl FieldManager {
         if managed.is_empty() && !meta_str(live, "uid").is_empty() {
             return;
         }
+        if managed.is_empty()
+            && self.subresource.is_empty()
+            && let Some(entry) = self.created_entry(live, new, manager)
+        {
+            if let Some(entry) = entry
+                && let Some(meta) = new.get_mut("metadata").and_then(Value::as_object_mut)
+            {
+                meta.insert("managedFields".into(), Value::Array(vec![entry]));
+            }
+            return;
+        }
         let mut managed = managed;
         self.record_update(live, new, &mut managed, manager);
         set_managed(new, &managed);
+    }
+
+    /// The managedFields entry of a create by `manager` (`live` is the kind's empty object)
+    /// that brings no managedFields along: `Some(None)` when it sets no field a manager owns,
+    /// `None` when the general bookkeeping must work it out.
+    fn created_entry(&self, live: &Value, new: &Value, manager: &str) -> Option<Option<Value>> {
+        if !std::ptr::eq(live, self.schema.zero_object())
+            || !matches!(self.reset, ResetFields::None | ResetFields::Status)
+        {
+            return None;
+        }
+        let mut fields = self.updater().walker.created_fields(live, new)?;
+        fields.strip(self.reset);
+        if fields.is_empty() {
+            return Some(None);
+        }
+        let mut entry = Map::new();
+        entry.insert("manager".into(), Value::String(manager.to_string()));
+        entry.insert("operation".into(), Value::String(Operation::Update.as_str().into()));
+        entry.insert("apiVersion".into(), Value::String(self.group_version.clone()));
+        entry.insert("time".into(), Value::String(crate::registry::now_rfc3339()));
+        entry.insert("fieldsType".into(), Value::String("FieldsV1".into()));
+        entry.insert("fieldsV1".into(), fields.into_fields_v1());
+        Some(Some(Value::Object(entry)))
     }
 
     fn record_update(&self, live: &Value, new: &Value, managed: &mut Managed, manager: &str) {

@@ -11,7 +11,7 @@ use super::schema::{ListKind, Shape, Ty, TypeSchema};
 
 /// How a node is walked.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Kind {
+pub(super) enum Kind {
     /// One value (scalars, atomic maps and lists, type mismatches).
     Leaf,
     /// An object walked field by field.
@@ -48,7 +48,7 @@ pub struct TypeError {
     pub message: String,
 }
 
-fn is_empty_container(v: &Value) -> bool {
+pub(super) fn is_empty_container(v: &Value) -> bool {
     match v {
         Value::Null => true,
         Value::Object(m) => m.is_empty(),
@@ -66,6 +66,11 @@ impl<'s> Walker<'s> {
     /// A walker over `schema`.
     pub fn new(schema: &'s TypeSchema) -> Walker<'s> {
         Walker { schema }
+    }
+
+    /// The schema walked.
+    pub(super) fn schema(&self) -> &'s TypeSchema {
+        self.schema
     }
 
     fn kind(&self, ty: Ty<'s>, v: &Value) -> Kind {
@@ -94,7 +99,7 @@ impl<'s> Walker<'s> {
     }
 
     /// The kind of a node seen on one or both sides; sides that disagree are a leaf.
-    fn pair_kind(&self, ty: Ty<'s>, l: Option<&Value>, r: Option<&Value>) -> Kind {
+    pub(super) fn pair_kind(&self, ty: Ty<'s>, l: Option<&Value>, r: Option<&Value>) -> Kind {
         match (l, r) {
             (Some(l), Some(r)) => {
                 let (kl, kr) = (self.kind(ty, l), self.kind(ty, r));
@@ -113,7 +118,7 @@ impl<'s> Walker<'s> {
     }
 
     /// The path element of a list item.
-    fn item_element(
+    pub(super) fn item_element(
         &self,
         list: Ty<'s>,
         keys: Option<&[String]>,
