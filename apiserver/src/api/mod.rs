@@ -2,9 +2,9 @@
 //! generic registry before an object is stored (pkg/apis/*/v1 defaulters, pkg/registry/*
 //! strategies and pkg/apis/*/validation of kubernetes/kubernetes).
 //!
-//! Objects arrive as the decoded JSON a client sent. Each kind is read into its k8s-openapi wire
-//! type, worked on, and written back into the same JSON tree so that the client's field order
-//! survives. Kinds without rules here are left alone.
+//! Objects arrive as the decoded JSON a client sent (already read once into their wire type, so
+//! in its field order). Each kind is read into its k8s-openapi wire type, worked on, and written
+//! back in the wire type's field order. Kinds without rules here are left alone.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -43,32 +43,7 @@ where
                 o.remove("metadata");
             }
         }
-        merge_into(obj, out);
-    }
-}
-
-/// Replaces `dst` by `src` while keeping the order of the keys `dst` already had: the keys of
-/// `src` that `dst` had stay where they were, new keys are appended, keys `src` lacks are
-/// removed.
-pub(crate) fn merge_into(dst: &mut Value, src: Value) {
-    match (dst, src) {
-        (Value::Object(d), Value::Object(mut s)) => {
-            d.retain(|k, _| s.contains_key(k));
-            for (k, v) in d.iter_mut() {
-                if let Some(sv) = s.remove(k) {
-                    merge_into(v, sv);
-                }
-            }
-            for (k, v) in s {
-                d.insert(k, v);
-            }
-        }
-        (Value::Array(d), Value::Array(s)) if d.len() == s.len() => {
-            for (dv, sv) in d.iter_mut().zip(s) {
-                merge_into(dv, sv);
-            }
-        }
-        (d, s) => *d = s,
+        *obj = out;
     }
 }
 

@@ -80,7 +80,7 @@ impl Node {
     }
 
     fn emit(mut self, include_self: bool) -> Map<String, Value> {
-        let mut out = Map::new();
+        let mut out = Map::with_capacity(self.children.len() + usize::from(include_self));
         if include_self {
             out.insert(".".into(), Value::Object(Map::new()));
         }

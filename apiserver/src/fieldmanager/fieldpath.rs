@@ -45,7 +45,12 @@ impl PathElement {
     /// The `fieldsV1` key of this step.
     pub fn serialize(&self) -> String {
         match self {
-            PathElement::Field(name) => format!("f:{name}"),
+            PathElement::Field(name) => {
+                let mut key = String::with_capacity(name.len() + 2);
+                key.push_str("f:");
+                key.push_str(name);
+                key
+            }
             PathElement::Key(fields) => {
                 let mut map = Map::new();
                 for (k, v) in fields {

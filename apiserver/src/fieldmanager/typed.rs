@@ -74,10 +74,10 @@ impl<'s> Walker<'s> {
     }
 
     fn kind(&self, ty: Ty<'s>, v: &Value) -> Kind {
-        match self.schema.shape(ty) {
+        match self.schema.shape_of(ty) {
             Shape::Scalar => Kind::Leaf,
             Shape::Struct { atomic } | Shape::Map { atomic } => {
-                if !atomic && matches!(v, Value::Object(_) | Value::Null) {
+                if !*atomic && matches!(v, Value::Object(_) | Value::Null) {
                     Kind::Map
                 } else {
                     Kind::Leaf
@@ -86,7 +86,7 @@ impl<'s> Walker<'s> {
             Shape::List(ListKind::Atomic) => Kind::Leaf,
             Shape::List(kind) => match v {
                 Value::Array(_) | Value::Null => Kind::List(match kind {
-                    ListKind::Map(keys) => Some(keys),
+                    ListKind::Map(keys) => Some(keys.clone()),
                     _ => None,
                 }),
                 _ => Kind::Leaf,

@@ -97,7 +97,7 @@ async fn test_watch_label_selector_transitions() {
     cm["metadata"]["labels"] = json!({"app": "x"});
     s.put(&format!("{CM}/t"), &cm).await;
     let e = w.next().await;
-    assert_eq!(e["type"], "ADDED", "an object that starts matching is ADDED");
+    assert_eq!(e["type"], "ADDED", "an object that starts matching is ADDED: {e}");
     cm["metadata"]["labels"] = json!({"app": "y"});
     s.put(&format!("{CM}/t"), &cm).await;
     let e = w.next().await;

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::super::{merge_into, prepare_for_create, prepare_for_status_update, prepare_for_update};
+use super::super::{prepare_for_create, prepare_for_status_update, prepare_for_update};
 use super::default_object;
 
 struct Case {
@@ -455,16 +455,6 @@ fn test_strategy_prepare_for_update() {
     prepare_for_update("", "Namespace", &mut ns_new, &ns_old);
     assert_eq!(ns_new["spec"]["finalizers"], json!(["kubernetes"]));
     assert_eq!(ns_new["status"]["phase"], json!("Active"));
-}
-
-#[test]
-fn test_merge_keeps_key_order() {
-    let mut dst = json!({"b": 1, "a": {"y": 1, "x": 2}, "gone": true});
-    merge_into(&mut dst, json!({"a": {"x": 3, "y": 1, "z": 0}, "b": 1, "c": 2}));
-    assert_eq!(
-        serde_json::to_string(&dst).unwrap_or_default(),
-        r#"{"b":1,"a":{"y":1,"x":3,"z":0},"c":2}"#
-    );
 }
 
 #[test]

@@ -947,10 +947,10 @@ fn validate_resource_requirements(
     let mut errs = ErrorList::new();
     let lim_path = path.child("limits");
     let req_path = path.child("requests");
-    let limits = r.limits.clone().unwrap_or_default();
+    let limits = super::or_default(&r.limits);
     let (mut lim_cpu_mem, mut req_cpu_mem, mut lim_huge, mut req_huge) =
         (false, false, false, false);
-    for (name, q) in &limits {
+    for (name, q) in limits.iter() {
         let fp = lim_path.key(name);
         errs.extend(validate_container_resource_name(name, &fp));
         errs.extend(validate_resource_quantity_value(name, q, &fp));
@@ -1268,7 +1268,7 @@ fn validate_container_common(
     errs.extend(validate_volume_mounts(c, volumes, &path.child("volumeMounts")));
     errs.extend(validate_volume_devices(c, volumes, &path.child("volumeDevices")));
     errs.extend(validate_pull_policy(&c.image_pull_policy, &path.child("imagePullPolicy")));
-    let resources = c.resources.clone().unwrap_or_default();
+    let resources = super::or_default(&c.resources);
     errs.extend(validate_resource_requirements(&resources, pod_claims, &path.child("resources")));
     errs.extend(validate_resize_policy(c, &path.child("resizePolicy"), restart_policy));
     errs.extend(validate_security_context(
@@ -1776,10 +1776,10 @@ pub fn validate_pod_spec(
 /// `ValidatePodTemplateSpec`.
 pub fn validate_pod_template_spec(t: &core::PodTemplateSpec, path: &Path) -> ErrorList {
     let mut errs = ErrorList::new();
-    let meta = t.metadata.clone().unwrap_or_default();
+    let meta = super::or_default(&t.metadata);
     errs.extend(validate_labels(meta.labels.as_ref(), &path.child("labels")));
     errs.extend(validate_annotations(meta.annotations.as_ref(), &path.child("annotations")));
-    let spec = t.spec.clone().unwrap_or_default();
+    let spec = super::or_default(&t.spec);
     errs.extend(validate_pod_spec(
         &spec,
         None,
@@ -1799,7 +1799,7 @@ fn validate_pod_metadata_and_spec(pod: &core::Pod) -> ErrorList {
     let meta_path = Path::new("metadata");
     let spec_path = Path::new("spec");
     let mut errs = validate_object_meta(&pod.metadata, true, v::name_is_dns_subdomain, &meta_path);
-    let spec = pod.spec.clone().unwrap_or_default();
+    let spec = super::or_default(&pod.spec);
     if let Some(value) =
         pod.metadata.annotations.as_ref().and_then(|a| a.get("kubernetes.io/config.mirror"))
         && s(&spec.node_name).is_empty()
@@ -1856,7 +1856,7 @@ fn validate_pod_metadata_and_spec(pod: &core::Pod) -> ErrorList {
 /// `ValidatePodCreate`.
 pub fn validate_pod_create(pod: &core::Pod) -> ErrorList {
     let mut errs = validate_pod_metadata_and_spec(pod);
-    let spec = pod.spec.clone().unwrap_or_default();
+    let spec = super::or_default(&pod.spec);
     let spec_path = Path::new("spec");
     if spec.ephemeral_containers.as_ref().is_some_and(|e| !e.is_empty()) {
         errs.push(Error::forbidden(
@@ -1938,8 +1938,8 @@ pub fn validate_pod_update(new: &core::Pod, old: &core::Pod) -> ErrorList {
     let spec_path = Path::new("spec");
     let mut errs = validate_object_meta_update(&new.metadata, &old.metadata, &meta_path);
     errs.extend(validate_pod_metadata_and_spec(new));
-    let new_spec = new.spec.clone().unwrap_or_default();
-    let old_spec = old.spec.clone().unwrap_or_default();
+    let new_spec = super::or_default(&new.spec);
+    let old_spec = super::or_default(&old.spec);
     let (e, stop) = validate_container_updates(
         &new_spec.containers,
         &old_spec.containers,
@@ -1984,9 +1984,9 @@ pub fn validate_pod_update(new: &core::Pod, old: &core::Pod) -> ErrorList {
             "must not update from a positive integer to nil value",
         ));
     }
-    let new_tol = new_spec.tolerations.clone().unwrap_or_default();
-    let old_tol = old_spec.tolerations.clone().unwrap_or_default();
-    for o in &old_tol {
+    let new_tol = super::or_default(&new_spec.tolerations);
+    let old_tol = super::or_default(&old_spec.tolerations);
+    for o in old_tol.iter() {
         let found = new_tol.iter().any(|n| {
             let mut clone = o.clone();
             clone.toleration_seconds = n.toleration_seconds;
@@ -2022,7 +2022,7 @@ pub fn validate_pod_update(new: &core::Pod, old: &core::Pod) -> ErrorList {
     if new_spec == old_spec {
         return errs;
     }
-    let mut munged = new_spec.clone();
+    let mut munged = new_spec.clone().into_owned();
     for (c, o) in munged.containers.iter_mut().zip(&old_spec.containers) {
         c.image = o.image.clone();
     }
@@ -2057,7 +2057,7 @@ pub fn validate_pod_update(new: &core::Pod, old: &core::Pod) -> ErrorList {
                 Some(core::Affinity { node_affinity: Some(na), ..Default::default() });
         }
     }
-    if munged != old_spec {
+    if munged != *old_spec {
         let diff = spec_diff(
             &serde_json::to_value(&old_spec).unwrap_or_default(),
             &serde_json::to_value(&munged).unwrap_or_default(),
@@ -2077,7 +2077,7 @@ pub fn validate_pod_update(new: &core::Pod, old: &core::Pod) -> ErrorList {
 pub fn validate_pod_template(t: &core::PodTemplate) -> ErrorList {
     let mut errs =
         validate_object_meta(&t.metadata, true, v::name_is_dns_subdomain, &Path::new("metadata"));
-    let template = t.template.clone().unwrap_or_default();
+    let template = super::or_default(&t.template);
     errs.extend(validate_pod_template_spec(&template, &Path::new("template")));
     errs
 }
@@ -2101,9 +2101,9 @@ pub fn validate_service(svc: &core::Service) -> ErrorList {
     let meta_path = Path::new("metadata");
     let mut errs = validate_object_meta(&svc.metadata, true, v::name_is_dns1035_label, &meta_path);
     let spec_path = Path::new("spec");
-    let spec = svc.spec.clone().unwrap_or_default();
+    let spec = super::or_default(&svc.spec);
     let ty = s(&spec.type_);
-    let ports = spec.ports.clone().unwrap_or_default();
+    let ports = super::or_default(&spec.ports);
     let headless = is_headless(&spec);
     let cluster_ips = service_cluster_ips(&spec);
     if ports.is_empty() && !headless && ty != "ExternalName" {
@@ -2245,7 +2245,7 @@ pub fn validate_service(svc: &core::Service) -> ErrorList {
             errs.push(Error::duplicate(&spec_path.child("ports").index(i), BadValue::json(&key)));
         }
     }
-    let ranges = spec.load_balancer_source_ranges.clone().unwrap_or_default();
+    let ranges = super::or_default(&spec.load_balancer_source_ranges);
     if !ranges.is_empty() {
         let fp = spec_path.child("LoadBalancerSourceRanges");
         if ty != "LoadBalancer" {
@@ -2368,7 +2368,7 @@ fn validate_cluster_ips(spec: &core::ServiceSpec, ips: &[String], spec_path: &Pa
             &["PreferDualStack", "RequireDualStack", "SingleStack"],
         ));
     }
-    let families = spec.ip_families.clone().unwrap_or_default();
+    let families = super::or_default(&spec.ip_families);
     for (i, f) in families.iter().enumerate() {
         if f != "IPv4" && f != "IPv6" {
             errs.push(Error::not_supported(
@@ -2426,8 +2426,8 @@ fn validate_cluster_ips(spec: &core::ServiceSpec, ips: &[String], spec_path: &Pa
 pub fn validate_service_update(new: &core::Service, old: &core::Service) -> ErrorList {
     let mut errs =
         validate_object_meta_update(&new.metadata, &old.metadata, &Path::new("metadata"));
-    let ns = new.spec.clone().unwrap_or_default();
-    let os = old.spec.clone().unwrap_or_default();
+    let ns = super::or_default(&new.spec);
+    let os = super::or_default(&old.spec);
     let spec_path = Path::new("spec");
     let involves_external_name = s(&ns.type_) == "ExternalName" || s(&os.type_) == "ExternalName";
     if !involves_external_name {
@@ -2533,7 +2533,7 @@ pub fn validate_config_map(cm: &core::ConfigMap) -> ErrorList {
     let mut errs =
         validate_object_meta(&cm.metadata, true, v::name_is_dns_subdomain, &Path::new("metadata"));
     let mut total: i64 = 0;
-    let binary = cm.binary_data.clone().unwrap_or_default();
+    let binary = super::or_default(&cm.binary_data);
     for (k, value) in cm.data.iter().flatten() {
         let p = Path::new("data").key(k);
         errs.extend(invalid_each(&p, k, v::is_config_map_key(k)));
@@ -2542,7 +2542,7 @@ pub fn validate_config_map(cm: &core::ConfigMap) -> ErrorList {
         }
         total += i64::try_from(value.len()).unwrap_or(i64::MAX);
     }
-    for (k, value) in &binary {
+    for (k, value) in binary.iter() {
         errs.extend(invalid_each(&Path::new("binaryData").key(k), k, v::is_config_map_key(k)));
         total += i64::try_from(value.0.len()).unwrap_or(i64::MAX);
     }
@@ -2582,9 +2582,9 @@ pub fn validate_secret(secret: &core::Secret) -> ErrorList {
         &Path::new("metadata"),
     );
     let data_path = Path::new("data");
-    let data = secret.data.clone().unwrap_or_default();
+    let data = super::or_default(&secret.data);
     let mut total: i64 = 0;
-    for (k, value) in &data {
+    for (k, value) in data.iter() {
         errs.extend(invalid_each(&data_path.key(k), k, v::is_config_map_key(k)));
         total += i64::try_from(value.0.len()).unwrap_or(i64::MAX);
     }
@@ -2737,13 +2737,13 @@ pub fn validate_node(node: &core::Node) -> ErrorList {
     let meta_path = Path::new("metadata");
     let mut errs =
         validate_object_meta(&node.metadata, false, v::name_is_dns_subdomain, &meta_path);
-    let spec = node.spec.clone().unwrap_or_default();
+    let spec = super::or_default(&node.spec);
     if let Some(t) = &spec.taints
         && !t.is_empty()
     {
         errs.extend(validate_taints(t, &meta_path.child("taints")));
     }
-    let cidrs = spec.pod_cidrs.clone().unwrap_or_default();
+    let cidrs = super::or_default(&spec.pod_cidrs);
     for (i, c) in cidrs.iter().enumerate() {
         if !is_cidr(c) {
             errs.push(Error::invalid(

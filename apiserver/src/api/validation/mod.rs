@@ -24,6 +24,15 @@ mod tests;
 
 use core_kinds as corev;
 
+/// The value of an optional field, or its default, borrowed when present (validation only reads
+/// it).
+pub(crate) fn or_default<T: Clone + Default>(field: &Option<T>) -> std::borrow::Cow<'_, T> {
+    match field {
+        Some(v) => std::borrow::Cow::Borrowed(v),
+        None => std::borrow::Cow::Owned(T::default()),
+    }
+}
+
 /// Decodes `obj` as `T`; an object that does not fit its type is reported as an internal
 /// error on the root, which a client sees as an invalid object.
 fn decode<T: DeserializeOwned>(obj: &Value) -> Result<T, ErrorList> {

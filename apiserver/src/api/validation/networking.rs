@@ -101,10 +101,10 @@ fn validate_peer(peer: &networking::NetworkPolicyPeer, path: &Path) -> ErrorList
 pub fn validate_network_policy(np: &networking::NetworkPolicy) -> ErrorList {
     let mut errs =
         validate_object_meta(&np.metadata, true, v::name_is_dns_subdomain, &Path::new("metadata"));
-    let spec = np.spec.clone().unwrap_or_default();
+    let spec = super::or_default(&np.spec);
     let p = Path::new("spec");
     let opts = LabelSelectorValidationOptions::default();
-    let pod_selector = spec.pod_selector.clone().unwrap_or_default();
+    let pod_selector = super::or_default(&spec.pod_selector);
     errs.extend(validate_label_selector(Some(&pod_selector), opts, &p.child("podSelector")));
     for (i, rule) in spec.ingress.iter().flatten().enumerate() {
         let rp = p.child("ingress").index(i);
@@ -124,7 +124,7 @@ pub fn validate_network_policy(np: &networking::NetworkPolicy) -> ErrorList {
             errs.extend(validate_peer(peer, &rp.child("to").index(j)));
         }
     }
-    let types = spec.policy_types.clone().unwrap_or_default();
+    let types = super::or_default(&spec.policy_types);
     if types.len() > 2 {
         errs.push(Error::invalid(
             &p.child("policyTypes"),
@@ -171,7 +171,7 @@ fn validate_backend(b: &networking::IngressBackend, path: &Path) -> ErrorList {
                     v::name_is_dns1035_label(&s.name, false),
                 ));
             }
-            let port = s.port.clone().unwrap_or_default();
+            let port = super::or_default(&s.port);
             let name = port.name.clone().unwrap_or_default();
             let number = port.number.unwrap_or_default();
             if !name.is_empty() && number != 0 {
@@ -259,9 +259,9 @@ fn validate_host(host: &str, path: &Path) -> ErrorList {
 pub fn validate_ingress(ing: &networking::Ingress) -> ErrorList {
     let mut errs =
         validate_object_meta(&ing.metadata, true, v::name_is_dns_subdomain, &Path::new("metadata"));
-    let spec = ing.spec.clone().unwrap_or_default();
+    let spec = super::or_default(&ing.spec);
     let p = Path::new("spec");
-    let rules = spec.rules.clone().unwrap_or_default();
+    let rules = super::or_default(&spec.rules);
     if rules.is_empty() && spec.default_backend.is_none() {
         let value = spec.rules.as_ref().map_or(BadValue::Null, BadValue::json);
         errs.push(Error::invalid(

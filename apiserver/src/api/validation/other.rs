@@ -170,7 +170,7 @@ pub fn validate_lease(lease: &coordination::Lease) -> ErrorList {
         v::name_is_dns_subdomain,
         &Path::new("metadata"),
     );
-    let spec = lease.spec.clone().unwrap_or_default();
+    let spec = super::or_default(&lease.spec);
     let p = Path::new("spec");
     if let Some(d) = spec.lease_duration_seconds
         && d <= 0
@@ -236,7 +236,7 @@ fn validate_int_or_percent(value: &IntOrString, path: &Path) -> ErrorList {
 pub fn validate_pdb(pdb: &policy::PodDisruptionBudget) -> ErrorList {
     let mut errs =
         validate_object_meta(&pdb.metadata, true, v::name_is_dns_subdomain, &Path::new("metadata"));
-    let spec = pdb.spec.clone().unwrap_or_default();
+    let spec = super::or_default(&pdb.spec);
     let p = Path::new("spec");
     if spec.min_available.is_some() && spec.max_unavailable.is_some() {
         errs.push(Error::invalid(
@@ -417,7 +417,7 @@ pub fn validate_storage_class_update(
 pub fn validate_hpa(hpa: &autoscaling::HorizontalPodAutoscaler) -> ErrorList {
     let mut errs =
         validate_object_meta(&hpa.metadata, true, v::name_is_dns_subdomain, &Path::new("metadata"));
-    let spec = hpa.spec.clone().unwrap_or_default();
+    let spec = super::or_default(&hpa.spec);
     let p = Path::new("spec");
     if let Some(min) = spec.min_replicas
         && min < 1

@@ -204,7 +204,7 @@ fn validate_deployment_strategy(s: Option<&apps::DeploymentStrategy>, path: &Pat
 pub fn validate_deployment(d: &apps::Deployment, raw: &serde_json::Value) -> ErrorList {
     let mut errs =
         validate_object_meta(&d.metadata, true, v::name_is_dns_subdomain, &Path::new("metadata"));
-    let spec = d.spec.clone().unwrap_or_default();
+    let spec = super::or_default(&d.spec);
     let p = Path::new("spec");
     errs.extend(validate_nonnegative(
         i64::from(spec.replicas.unwrap_or_default()),
@@ -287,7 +287,7 @@ pub fn validate_deployment_update(
 pub fn validate_replica_set(rs: &apps::ReplicaSet, raw: &serde_json::Value) -> ErrorList {
     let mut errs =
         validate_object_meta(&rs.metadata, true, v::name_is_dns_subdomain, &Path::new("metadata"));
-    let spec = rs.spec.clone().unwrap_or_default();
+    let spec = super::or_default(&rs.spec);
     let p = Path::new("spec");
     errs.extend(validate_nonnegative(
         i64::from(spec.replicas.unwrap_or_default()),
@@ -340,7 +340,7 @@ pub fn validate_replica_set_update(
 pub fn validate_stateful_set(ss: &apps::StatefulSet, raw: &serde_json::Value) -> ErrorList {
     let mut errs =
         validate_object_meta(&ss.metadata, true, v::name_is_dns_subdomain, &Path::new("metadata"));
-    let spec = ss.spec.clone().unwrap_or_default();
+    let spec = super::or_default(&ss.spec);
     let p = Path::new("spec");
     match spec.pod_management_policy.as_deref().unwrap_or_default() {
         "" => errs.push(Error::required(&p.child("podManagementPolicy"), "")),
@@ -351,7 +351,7 @@ pub fn validate_stateful_set(ss: &apps::StatefulSet, raw: &serde_json::Value) ->
             "must be 'OrderedReady' or 'Parallel'",
         )),
     }
-    let strategy = spec.update_strategy.clone().unwrap_or_default();
+    let strategy = super::or_default(&spec.update_strategy);
     match strategy.type_.as_deref().unwrap_or_default() {
         "" => errs.push(Error::required(&p.child("updateStrategy"), "")),
         "OnDelete" => {
@@ -423,7 +423,7 @@ pub fn validate_stateful_set(ss: &apps::StatefulSet, raw: &serde_json::Value) ->
                 SELECTOR_MISMATCH,
             ));
         }
-        let meta = spec.template.metadata.clone().unwrap_or_default();
+        let meta = super::or_default(&spec.template.metadata);
         errs.extend(validate_labels(meta.labels.as_ref(), &tp.child("labels")));
         errs.extend(validate_annotations(meta.annotations.as_ref(), &tp.child("annotations")));
     }
@@ -458,7 +458,7 @@ pub fn validate_stateful_set_update(
             .filter(|e| !e.field.starts_with("metadata")),
     );
     let mut ns = new.spec.clone().unwrap_or_default();
-    let os = old.spec.clone().unwrap_or_default();
+    let os = super::or_default(&old.spec);
     ns.replicas = os.replicas;
     ns.ordinals = os.ordinals.clone();
     ns.template = os.template.clone();
@@ -467,7 +467,7 @@ pub fn validate_stateful_set_update(
     ns.persistent_volume_claim_retention_policy =
         os.persistent_volume_claim_retention_policy.clone();
     ns.min_ready_seconds = os.min_ready_seconds;
-    if ns != os {
+    if ns != *os {
         errs.push(Error::forbidden(
             &Path::new("spec"),
             "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
@@ -480,7 +480,7 @@ pub fn validate_stateful_set_update(
 pub fn validate_daemon_set(ds: &apps::DaemonSet, raw: &serde_json::Value) -> ErrorList {
     let mut errs =
         validate_object_meta(&ds.metadata, true, v::name_is_dns_subdomain, &Path::new("metadata"));
-    let spec = ds.spec.clone().unwrap_or_default();
+    let spec = super::or_default(&ds.spec);
     let p = Path::new("spec");
     let selector = raw_selector(raw, &spec.selector);
     errs.extend(validate_label_selector(
@@ -527,7 +527,7 @@ pub fn validate_daemon_set(ds: &apps::DaemonSet, raw: &serde_json::Value) -> Err
         &p.child("minReadySeconds"),
     ));
     errs.extend(validate_nonnegative(0, &p.child("templateGeneration")));
-    let strategy = spec.update_strategy.clone().unwrap_or_default();
+    let strategy = super::or_default(&spec.update_strategy);
     let sp = p.child("updateStrategy");
     match strategy.type_.as_deref().unwrap_or_default() {
         "OnDelete" => {}
@@ -597,13 +597,13 @@ pub fn validate_daemon_set_update(
 pub fn validate_replication_controller(rc: &core::ReplicationController) -> ErrorList {
     let mut errs =
         validate_object_meta(&rc.metadata, true, v::name_is_dns_subdomain, &Path::new("metadata"));
-    let spec = rc.spec.clone().unwrap_or_default();
+    let spec = super::or_default(&rc.spec);
     let p = Path::new("spec");
     errs.extend(validate_nonnegative(
         i64::from(spec.min_ready_seconds.unwrap_or_default()),
         &p.child("minReadySeconds"),
     ));
-    let selector = spec.selector.clone().unwrap_or_default();
+    let selector = super::or_default(&spec.selector);
     if selector.is_empty() {
         errs.push(Error::required(&p.child("selector"), ""));
     }
@@ -741,7 +741,7 @@ fn validate_has_label(
 pub fn validate_job(job: &batch::Job) -> ErrorList {
     let mut errs =
         validate_object_meta(&job.metadata, true, v::name_is_dns_subdomain, &Path::new("metadata"));
-    let spec = job.spec.clone().unwrap_or_default();
+    let spec = super::or_default(&job.spec);
     let uid = job.metadata.uid.clone().unwrap_or_default();
     let name = job.metadata.name.clone().unwrap_or_default();
     if spec.manual_selector != Some(true) && spec.selector.is_some() {
@@ -916,7 +916,7 @@ pub fn validate_cron_job(cj: &batch::CronJob) -> ErrorList {
             "must be no more than 52 characters",
         ));
     }
-    let spec = cj.spec.clone().unwrap_or_default();
+    let spec = super::or_default(&cj.spec);
     let p = Path::new("spec");
     if spec.schedule.is_empty() {
         errs.push(Error::required(&p.child("schedule"), ""));
@@ -943,7 +943,7 @@ pub fn validate_cron_job(cj: &batch::CronJob) -> ErrorList {
         )),
     }
     let jt = p.child("jobTemplate");
-    let job_spec = spec.job_template.spec.clone().unwrap_or_default();
+    let job_spec = super::or_default(&spec.job_template.spec);
     errs.extend(validate_job_spec_common(&job_spec, &jt.child("spec")));
     if let Some(sel) = &job_spec.selector {
         errs.push(Error::invalid(
