@@ -19,11 +19,15 @@ use regex::Regex;
 /// How long one client command may run before it is killed and reported.
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// The repository root: `E2E_REPO_ROOT`, or two levels above this crate.
+/// The repository root: `E2E_REPO_ROOT`, or two levels above this crate (as cargo names its
+/// directory to the running test, else where it was built).
 pub fn repo_root() -> PathBuf {
     match std::env::var_os("E2E_REPO_ROOT") {
         Some(root) => PathBuf::from(root),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."),
+        None => std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf())
+            .join("../.."),
     }
 }
 

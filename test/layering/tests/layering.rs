@@ -8,7 +8,11 @@ use layering::{Graph, violations};
 
 fn workspace_graph() -> Graph {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // Cargo names the crate's directory to the test process; the built-in path is the fallback.
+    let dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf());
+    let root = dir.join("../..");
     let out = Command::new(cargo)
         .args(["metadata", "--format-version", "1"])
         .current_dir(&root)
