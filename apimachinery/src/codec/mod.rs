@@ -3,6 +3,7 @@
 //! unknown/duplicate field reports, multi-document streams, the meta.k8s.io types the server
 //! renders (Table, PartialObjectMetadata), and media-type negotiation.
 
+pub mod checked;
 pub mod media;
 pub mod meta;
 pub mod protobuf;

@@ -955,3 +955,29 @@ fn test_not_acceptable_conversion_message() {
     assert_eq!(e.to_status_error().status().reason.as_deref(), Some("NotAcceptable"));
     assert_eq!(e.to_status_error().message(), e.to_string());
 }
+
+#[test]
+fn checked_json_decoding_notices_repeated_keys() {
+    use crate::codec::checked::decode_json_checked;
+    let docs: [(&str, bool); 6] = [
+        (r#"{"a":1,"b":[{"c":2.5,"d":null}],"e":"x"}"#, false),
+        (r#"{"a":1,"a":2}"#, true),
+        (r#"{"a":{"b":[{"k":1,"k":1}]}}"#, true),
+        (r#"[{"a":1},{"a":2}]"#, false),
+        (r#"{"big":18446744073709551615,"neg":-3,"f":1.5e300}"#, false),
+        (r#""text""#, false),
+    ];
+    for (doc, dup) in docs {
+        let plain: Result<serde_json::Value, _> = serde_json::from_slice(doc.as_bytes());
+        let (value, seen) =
+            decode_json_checked(doc.as_bytes()).unwrap_or_else(|e| panic!("{doc}: {e}"));
+        assert_eq!(Some(value), plain.ok(), "{doc}");
+        assert_eq!(seen, dup, "{doc}");
+    }
+    // Bad documents fail as the plain decoder fails.
+    for doc in [r#"{"a":"#, r#"{"a":1} x"#, "", r#"{"a":01}"#, r#"{"f":1e400}"#] {
+        let plain = serde_json::from_slice::<serde_json::Value>(doc.as_bytes()).unwrap_err();
+        let checked = decode_json_checked(doc.as_bytes()).unwrap_err();
+        assert_eq!(checked.to_string(), plain.to_string(), "{doc}");
+    }
+}

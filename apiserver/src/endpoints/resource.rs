@@ -578,15 +578,27 @@ pub(super) fn decode_body(
     body: &[u8],
     namespace: &str,
     url_name: Option<&str>,
-) -> Result<Value, StatusError> {
+) -> Result<(Value, Vec<String>), StatusError> {
     let format = body_format(ctx)?;
-    let mut obj = crate::conversion::to_request_version(decode_raw(body, format)?, info);
+    let (raw, duplicates) = decode_raw_checked(body, format)?;
+    let mut obj = crate::conversion::to_request_version(raw, info);
     check_type(&mut obj, info)?;
     field_validation(ctx, info, body, format)?;
+    let mut warnings = Vec::new();
     if let Some(ops) = crate::kinds::lookup(&info.group, &info.version, &info.kind) {
-        obj = (ops.roundtrip)(&obj)
+        let typed = (ops.roundtrip)(&obj)
             .map_err(|e| StatusError::new_bad_request(&format!("json: {}", e)))?;
-        obj = with_type(obj, info);
+        // fieldValidation=Warn (the default) reports unknown and duplicate fields. The exact
+        // check reads the body again, so it runs only when the body may have either: a field
+        // the typed round trip dropped, or a key seen twice.
+        let warn = matches!(ctx.param("fieldValidation").unwrap_or("Warn"), "Warn" | "");
+        if warn && format != BodyFormat::Protobuf && (duplicates || dropped_fields(&obj, &typed)) {
+            let f = if format == BodyFormat::Yaml { Format::Yaml } else { Format::Json };
+            if let Ok(Some(e)) = (ops.strict)(body, f) {
+                warnings = e.warnings();
+            }
+        }
+        obj = with_type(typed, info);
     }
     if info.namespaced {
         let ns = obj.namespace();
@@ -609,22 +621,43 @@ pub(super) fn decode_body(
             )));
         }
     }
-    Ok(crate::conversion::to_storage(obj, info))
+    Ok((crate::conversion::to_storage(obj, info), warnings))
+}
+
+/// Whether `typed` (an object after the typed round trip) lacks a member `raw` (the object
+/// as sent) has: a field its type does not know, or a null the type leaves out.
+fn dropped_fields(raw: &Value, typed: &Value) -> bool {
+    match (raw, typed) {
+        (Value::Object(r), Value::Object(t)) => {
+            r.iter().any(|(k, v)| t.get(k).is_none_or(|tv| dropped_fields(v, tv)))
+        }
+        (Value::Array(r), Value::Array(t)) => {
+            r.len() != t.len() || r.iter().zip(t).any(|(a, b)| dropped_fields(a, b))
+        }
+        _ => false,
+    }
 }
 
 /// Parses a body into JSON.
 pub(super) fn decode_raw(body: &[u8], format: BodyFormat) -> Result<Value, StatusError> {
-    let value = match format {
+    Ok(decode_raw_checked(body, format)?.0)
+}
+
+/// [`decode_raw`], also telling whether the body may repeat a key in some object (JSON is
+/// checked while parsing; YAML always may; protobuf cannot).
+fn decode_raw_checked(body: &[u8], format: BodyFormat) -> Result<(Value, bool), StatusError> {
+    let parse_error = |e: apimachinery::codec::CodecError| {
+        StatusError::new_bad_request(&format!("couldn't get version/kind; json parse error: {e}"))
+    };
+    let (value, duplicates) = match format {
         BodyFormat::Protobuf => {
-            crate::protobuf::decode(body).map_err(|e| StatusError::new_bad_request(&e))?
+            (crate::protobuf::decode(body).map_err(|e| StatusError::new_bad_request(&e))?, false)
         }
-        BodyFormat::Json | BodyFormat::Yaml => {
-            let f = if format == BodyFormat::Yaml { Format::Yaml } else { Format::Json };
-            apimachinery::codec::decode_value(body, f).map_err(|e| {
-                StatusError::new_bad_request(&format!(
-                    "couldn't get version/kind; json parse error: {e}"
-                ))
-            })?
+        BodyFormat::Json => {
+            apimachinery::codec::checked::decode_json_checked(body).map_err(parse_error)?
+        }
+        BodyFormat::Yaml => {
+            (apimachinery::codec::decode_value(body, Format::Yaml).map_err(parse_error)?, true)
         }
     };
     if !value.is_object() {
@@ -632,7 +665,7 @@ pub(super) fn decode_raw(body: &[u8], format: BodyFormat) -> Result<Value, Statu
             "couldn't get version/kind; json parse error: json: cannot unmarshal into Go value of type struct { APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }",
         ));
     }
-    Ok(value)
+    Ok((value, duplicates))
 }
 
 /// Checks the body's apiVersion and kind against the endpoint (filling them when absent).
@@ -771,8 +804,7 @@ async fn create(
     write: &WriteOptions,
 ) -> Result<Response<Body>, StatusError> {
     let manager = field_manager(ctx, "CreateOptions")?;
-    let mut obj = decode_body(ctx, info, body, namespace, None)?;
-    let mut warnings = Vec::new();
+    let (mut obj, mut warnings) = decode_body(ctx, info, body, namespace, None)?;
     if let Some(c) = server.registry.custom_resource(&info.group, &info.version, &info.resource) {
         warnings = custom_body_warnings(&c, ctx, body, &obj)?;
         warnings.extend(crate::apiextensions::finalizer_warnings(&obj, None));
@@ -805,11 +837,11 @@ async fn update(
 ) -> Result<Response<Body>, StatusError> {
     let ri = &ctx.info;
     let manager = field_manager(ctx, "UpdateOptions")?;
-    let obj = decode_body(ctx, info, body, namespace, Some(&ri.name))?;
+    let (obj, builtin_warnings) = decode_body(ctx, info, body, namespace, Some(&ri.name))?;
     let custom = server.registry.custom_resource(&info.group, &info.version, &info.resource);
     let mut warnings = match &custom {
         Some(c) => custom_body_warnings(c, ctx, body, &obj)?,
-        None => Vec::new(),
+        None => builtin_warnings,
     };
     let finalizer_warnings = Arc::new(std::sync::Mutex::new(Vec::new()));
     let (seen, warn_finalizers) = (finalizer_warnings.clone(), custom.is_some() && sub.is_empty());

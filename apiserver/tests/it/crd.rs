@@ -10,7 +10,7 @@ use http::Request;
 use http_body_util::{BodyExt, Full};
 use serde_json::{Value, json};
 
-use super::{Reply, Server, assert_status};
+use super::{Reply, Server, assert_status, warnings};
 
 const CRDS: &str = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
 const WIDGETS: &str = "/apis/example.com/v1/namespaces/default/widgets";
@@ -74,19 +74,6 @@ async fn establish(s: &Server, crd: &Value, paths: &[&str]) {
     for path in paths {
         eventually(|| async { s.get(path).await.code == 200 }).await;
     }
-}
-
-/// The `Warning` headers of a reply, unquoted.
-fn warnings(r: &Reply) -> Vec<String> {
-    r.headers
-        .get_all("warning")
-        .iter()
-        .map(|v| {
-            let v = v.to_str().unwrap();
-            let quoted = v.strip_prefix("299 - ").expect("warning code");
-            serde_json::from_str::<String>(quoted).expect("quoted warning")
-        })
-        .collect()
 }
 
 async fn call_json(s: &Server, method: &str, path: &str, body: &Value) -> Reply {

@@ -139,6 +139,19 @@ impl Server {
     }
 }
 
+/// The `Warning` headers of a reply, unquoted.
+pub fn warnings(r: &Reply) -> Vec<String> {
+    r.headers
+        .get_all("warning")
+        .iter()
+        .map(|v| {
+            let v = v.to_str().unwrap();
+            let quoted = v.strip_prefix("299 - ").expect("warning code");
+            serde_json::from_str::<String>(quoted).expect("quoted warning")
+        })
+        .collect()
+}
+
 /// A ConfigMap body.
 pub fn configmap(name: &str, data: Value) -> Value {
     json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": data})

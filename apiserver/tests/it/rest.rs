@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Server, assert_status, configmap};
+use super::{Server, assert_status, configmap, warnings};
 
 const CM: &str = "/api/v1/namespaces/default/configmaps";
 
@@ -558,4 +558,42 @@ async fn test_create_answer_matches_get() {
     let g = s.get("/api/v1/namespaces/default/pods/echo").await;
     assert_eq!(r.body, g.body);
     assert_eq!(r.body["metadata"]["resourceVersion"], g.body["metadata"]["resourceVersion"]);
+}
+
+/// Without `fieldValidation` (Warn) unknown and duplicate fields of built-in objects come back
+/// as warnings and the object is written without them; Ignore says nothing; Strict refuses.
+#[tokio::test]
+async fn test_field_validation_warn_for_builtin_kinds() {
+    let s = Server::new().await;
+    let json = [("content-type", "application/json")];
+    let body = br#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"w","labels":{"a":"b"},"bogus":1},"data":{"k":"v"},"extra":{"x":null}}"#;
+    let r = s.call("POST", CM, &json, body).await;
+    assert_eq!(r.code, 201, "{:?}", r.body);
+    assert_eq!(warnings(&r), [r#"unknown field "metadata.bogus""#, r#"unknown field "extra""#]);
+    assert!(r.body.get("extra").is_none());
+    let body = br#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"d"},"data":{"k":"1","k":"2"}}"#;
+    let r = s.call("POST", CM, &json, body).await;
+    assert_eq!(r.code, 201, "{:?}", r.body);
+    assert_eq!(warnings(&r), [r#"duplicate field "data.k""#]);
+    assert_eq!(r.body["data"]["k"], "2");
+    // A clean body, nulls of known fields and PUTs: the same rules.
+    let body = br#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","creationTimestamp":null},"data":{"k":"v"}}"#;
+    let r = s.call("POST", CM, &json, body).await;
+    assert_eq!(r.code, 201, "{:?}", r.body);
+    assert!(warnings(&r).is_empty(), "{:?}", warnings(&r));
+    let body = br#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"k":"v"},"nope":[]}"#;
+    let r = s.call("PUT", &format!("{CM}/c"), &json, body).await;
+    assert_eq!(r.code, 200, "{:?}", r.body);
+    assert_eq!(warnings(&r), [r#"unknown field "nope""#]);
+    let r = s.call("PUT", &format!("{CM}/c?fieldValidation=Ignore"), &json, body).await;
+    assert_eq!(r.code, 200, "{:?}", r.body);
+    assert!(warnings(&r).is_empty());
+    let r = s.call("PUT", &format!("{CM}/c?fieldValidation=Strict"), &json, body).await;
+    assert_status(&r, 400, "BadRequest", r#"strict decoding error: unknown field "nope""#);
+    // YAML bodies too.
+    let yaml = [("content-type", "application/yaml")];
+    let body = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\nsurplus: 1\n";
+    let r = s.call("POST", CM, &yaml, body).await;
+    assert_eq!(r.code, 201, "{:?}", r.body);
+    assert_eq!(warnings(&r), [r#"unknown field "surplus""#]);
 }
