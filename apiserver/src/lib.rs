@@ -245,12 +245,20 @@ impl std::fmt::Debug for Running {
 }
 
 impl Running {
-    /// Stops accepting, finishes in-flight requests, ends watches, and waits.
+    /// Stops accepting, finishes in-flight requests, ends watches, and waits. The embedded
+    /// store's files are released when it returns (bounded by a few seconds), so that another
+    /// server can open the same data at once.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.done.await;
         if let Some(e) = self.embedded {
             e.close().await;
+            // The database closes with its last holder: let the stores, watch caches and
+            // request tasks still winding down drop theirs first.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+            while Arc::strong_count(&e) > 1 && std::time::Instant::now() < deadline {
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            }
         }
     }
 }
