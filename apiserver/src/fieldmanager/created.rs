@@ -11,6 +11,7 @@ use super::fieldpath::{PathElement, value_eq};
 use super::schema::Ty;
 use super::typed::{Kind, Walker, is_empty_container};
 use super::updater::ResetFields;
+use super::{UNOWNED_METADATA, UNOWNED_TOP};
 
 /// One position of the trie: whether the position itself is a member, and what lies below.
 #[derive(Debug, Default)]
@@ -47,23 +48,13 @@ impl Node {
         if reset == ResetFields::Status {
             self.remove_child("status");
         }
-        for name in ["apiVersion", "kind", "metadata"] {
+        for name in UNOWNED_TOP {
             if let Some(child) = self.child_mut(name) {
                 child.member = false;
             }
         }
         if let Some(meta) = self.child_mut("metadata") {
-            for name in [
-                "name",
-                "namespace",
-                "creationTimestamp",
-                "selfLink",
-                "uid",
-                "clusterName",
-                "generation",
-                "managedFields",
-                "resourceVersion",
-            ] {
+            for name in UNOWNED_METADATA {
                 if let Some(child) = meta.child_mut(name) {
                     child.member = false;
                 }

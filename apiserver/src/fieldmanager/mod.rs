@@ -99,26 +99,32 @@ pub fn validate_field_manager(field_manager: &str, options_kind: &str) -> Result
     Err(StatusError::new_invalid(&GroupKind::new("meta.k8s.io", options_kind), "", &errs))
 }
 
+/// Top-level fields no manager owns as members (the type, and metadata itself).
+const UNOWNED_TOP: [&str; 3] = ["apiVersion", "kind", "metadata"];
+
+/// Metadata fields no manager owns: identity and what the server manages.
+const UNOWNED_METADATA: [&str; 9] = [
+    "name",
+    "namespace",
+    "creationTimestamp",
+    "selfLink",
+    "uid",
+    "clusterName",
+    "generation",
+    "managedFields",
+    "resourceVersion",
+];
+
 /// Paths no manager owns: identity and server-managed metadata.
 fn strip_set() -> &'static Set {
     static SET: OnceLock<Set> = OnceLock::new();
     SET.get_or_init(|| {
         let f = PathElement::field;
         let mut s = Set::new();
-        s.insert(&[f("apiVersion")]);
-        s.insert(&[f("kind")]);
-        s.insert(&[f("metadata")]);
-        for name in [
-            "name",
-            "namespace",
-            "creationTimestamp",
-            "selfLink",
-            "uid",
-            "clusterName",
-            "generation",
-            "managedFields",
-            "resourceVersion",
-        ] {
+        for name in UNOWNED_TOP {
+            s.insert(&[f(name)]);
+        }
+        for name in UNOWNED_METADATA {
             s.insert(&[f("metadata"), f(name)]);
         }
         s
