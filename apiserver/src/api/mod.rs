@@ -34,13 +34,25 @@ where
         if let (Some(o), Some(orig)) = (out.as_object_mut(), obj.as_object()) {
             for key in ["apiVersion", "kind"] {
                 if !orig.contains_key(key) {
-                    o.remove(key);
+                    o.shift_remove(key);
                 }
             }
             let empty_meta =
                 o.get("metadata").is_some_and(|m| m.as_object().is_some_and(|m| m.is_empty()));
             if !orig.contains_key("metadata") && empty_meta {
-                o.remove("metadata");
+                o.shift_remove("metadata");
+            }
+            // The type leads as it did (served objects start with kind, then apiVersion).
+            let first = |m: &serde_json::Map<String, Value>| m.keys().next().cloned();
+            if first(orig).as_deref() == Some("kind") && first(o).as_deref() != Some("kind") {
+                let mut led = serde_json::Map::with_capacity(o.len());
+                for key in ["kind", "apiVersion"] {
+                    if let Some(v) = o.shift_remove(key) {
+                        led.insert(key.to_string(), v);
+                    }
+                }
+                led.extend(std::mem::take(o));
+                *o = led;
             }
         }
         *obj = out;

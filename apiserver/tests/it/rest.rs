@@ -555,6 +555,8 @@ async fn test_create_answer_matches_get() {
     });
     let r = s.post("/api/v1/namespaces/default/pods", &pod).await;
     assert_eq!(r.code, 201, "{:?}", r.body);
+    // The answer starts with the type, as every served object does.
+    assert!(r.raw.starts_with(br#"{"kind":"Pod","apiVersion":"v1","#), "{:?}", r.body);
     let g = s.get("/api/v1/namespaces/default/pods/echo").await;
     assert_eq!(r.body, g.body);
     assert_eq!(r.body["metadata"]["resourceVersion"], g.body["metadata"]["resourceVersion"]);

@@ -491,3 +491,24 @@ fn test_pod_qos_class() {
         assert_eq!(super::super::strategy::pod_qos_class(&pod), want, "{name}");
     }
 }
+
+/// Defaulting and preparation keep the object's members where they were: the type first as the
+/// decoder put it (so the stored JSON is what a create answers with), new members after.
+#[test]
+fn test_prepare_keeps_type_first() {
+    let mut pod = json!({
+        "kind": "Pod",
+        "apiVersion": "v1",
+        "metadata": {"name": "p"},
+        "spec": {"containers": [{"name": "c", "image": "i"}]}
+    });
+    prepare_for_create("", "Pod", &mut pod);
+    let keys: Vec<&str> = pod.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys[..4], ["kind", "apiVersion", "metadata", "spec"]);
+    assert!(pod.get("status").is_some());
+    // Without a type, none is added.
+    let mut bare = json!({"metadata": {"name": "p"}, "spec": {"containers": []}});
+    prepare_for_create("", "Pod", &mut bare);
+    assert!(bare.get("kind").is_none() && bare.get("apiVersion").is_none());
+    assert_eq!(bare.as_object().unwrap().keys().next().map(String::as_str), Some("metadata"));
+}
