@@ -4,7 +4,8 @@
 //!
 //! Objects arrive as the decoded JSON a client sent (already read once into their wire type, so
 //! in its field order). Each kind is read into its k8s-openapi wire type, worked on, and written
-//! back in the wire type's field order. Kinds without rules here are left alone.
+//! back in the wire type's field order, the type (`kind`, `apiVersion`) leading when it led.
+//! Kinds without rules here are left alone.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
