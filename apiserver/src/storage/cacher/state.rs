@@ -12,7 +12,7 @@ use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio::time::Instant;
 
 use super::super::{
-    Bytes, Event, KeyValue, ListResult, Memo, StorageError, WatchEvent, recursive_prefix,
+    Bytes, Event, KeyValue, ListResult, StorageError, WatchEvent, recursive_prefix,
 };
 use super::index::{self, Index, Indexer, Trigger, Values};
 
@@ -92,10 +92,6 @@ impl Watchers {
             }
             _ => self.all.push(slot),
         }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.all.is_empty() && self.by_value.iter().all(HashMap::is_empty)
     }
 
     fn iter(&self) -> impl Iterator<Item = &Slot> {
@@ -357,13 +353,6 @@ impl State {
             }
         };
         self.revision = self.revision.max(revision);
-        // Watchers share one encoding of the event through its memo; the window alone needs
-        // none (a watcher replaying it later encodes for itself).
-        if !self.watchers.is_empty()
-            && let WatchEvent::Added(e) | WatchEvent::Modified(e) | WatchEvent::Deleted(e) = &mut ev
-        {
-            e.memo = Memo::shared();
-        }
         let ev = Arc::new(ev);
         let at = Instant::now();
         self.resize(at);

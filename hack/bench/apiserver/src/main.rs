@@ -537,6 +537,29 @@ struct Watched {
     reopened: u64,
 }
 
+/// One line of a watch stream, reduced to what a watcher resumes from. The rest of the object is
+/// skipped (still checked to be JSON): decoding every event into a tree made the bench client,
+/// not the server, the limit of the watch phase.
+#[derive(serde::Deserialize)]
+struct WatchLine {
+    #[serde(rename = "type")]
+    kind: String,
+    object: WatchObject,
+}
+
+#[derive(serde::Deserialize)]
+struct WatchObject {
+    metadata: Option<WatchMeta>,
+    /// A `Status` object's code (ERROR events).
+    code: Option<u16>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WatchMeta {
+    resource_version: Option<String>,
+}
+
 /// `watchers` watches on an empty namespace, then `events` creates into it.
 async fn watch_pods(
     api: &Api,
@@ -587,16 +610,16 @@ async fn watch_pods(
                         if line.last() != Some(&b'\n') {
                             continue;
                         }
-                        let event: serde_json::Value = serde_json::from_slice(&line)?;
+                        let event: WatchLine = serde_json::from_slice(&line)?;
                         line.clear();
-                        if event["type"] == "ERROR" {
-                            if event["object"]["code"] == 410 {
+                        if event.kind == "ERROR" {
+                            if event.object.code == Some(410) {
                                 bail!("watch resumed too late: {rv} is out of the window");
                             }
                             continue;
                         }
-                        if let Some(v) = event["object"]["metadata"]["resourceVersion"].as_str() {
-                            rv = v.to_string();
+                        if let Some(v) = event.object.metadata.and_then(|m| m.resource_version) {
+                            rv = v;
                         }
                         seen += 1;
                         delivered.fetch_add(1, Ordering::Relaxed);
@@ -627,10 +650,24 @@ async fn watch_pods(
         }
         Ok::<_, anyhow::Error>(last)
     };
+    // Progress on stderr while the watchers drain, so a slow phase shows its pace.
+    let progress = {
+        let delivered = Arc::clone(&delivered);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(20));
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let n = delivered.load(Ordering::Relaxed);
+                eprintln!("  {:.0} s: {n} events delivered", started.elapsed().as_secs_f64());
+            }
+        })
+    };
     let all_delivered = match tokio::time::timeout(WATCH_LIMIT, collect).await {
         Ok(last) => Some(last? - started),
         Err(_) => None,
     };
+    progress.abort();
     let delivered = delivered.load(Ordering::Relaxed);
     let reopened = reopened.load(Ordering::Relaxed);
     Ok(Watched { watchers, events, all_delivered, creates, delivered, reopened })
