@@ -221,6 +221,11 @@ impl EtcdServer {
         &self.endpoint
     }
 
+    /// The etcd process's id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The directory holding etcd's data (under `data/`) and log.
     pub fn dir(&self) -> &std::path::Path {
         self.dir.path()

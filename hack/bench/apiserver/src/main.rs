@@ -298,6 +298,14 @@ impl Server {
         Some(kib * 1024)
     }
 
+    /// The server's process id when it runs as a child.
+    fn pid(&self) -> Option<u32> {
+        match &self.process {
+            Some(Process::Child(child)) => Some(child.id()),
+            _ => None,
+        }
+    }
+
     fn in_process(&self) -> bool {
         matches!(self.process, Some(Process::InProcess(_)))
     }
@@ -710,6 +718,52 @@ async fn etcd_puts(
     Ok((rate, lat))
 }
 
+/// CPU time (user + system) a process has used so far, from `/proc/<pid>/stat`; `None` for
+/// no process or when it cannot be read.
+fn cpu_time(pid: Option<u32>) -> Option<Duration> {
+    let path = match pid {
+        Some(pid) => format!("/proc/{pid}/stat"),
+        None => return None,
+    };
+    let stat = std::fs::read_to_string(path).ok()?;
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // /proc reports in USER_HZ, which Linux fixes at 100 for user space.
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// CPU used per operation by the processes of a phase: the apiserver, etcd and this client.
+#[derive(Default, Clone, Copy)]
+struct CpuSplit {
+    server: Option<Duration>,
+    etcd: Option<Duration>,
+    client: Option<Duration>,
+}
+
+/// Reads the CPU clocks of the apiserver, etcd and this process, runs a phase, and returns
+/// what each used per operation (`ops` of them).
+struct CpuMeter {
+    pids: [Option<u32>; 3],
+    start: [Option<Duration>; 3],
+}
+
+impl CpuMeter {
+    fn start(server: Option<u32>, etcd: Option<u32>) -> CpuMeter {
+        let pids = [server, etcd, Some(std::process::id())];
+        CpuMeter { pids, start: pids.map(cpu_time) }
+    }
+
+    fn per_op(&self, ops: u64) -> CpuSplit {
+        let used = |i: usize| {
+            let (a, b) = (self.start[i]?, cpu_time(self.pids[i])?);
+            Some(b.saturating_sub(a) / u32::try_from(ops.max(1)).unwrap_or(u32::MAX))
+        };
+        CpuSplit { server: used(0), etcd: used(1), client: used(2) }
+    }
+}
+
 /// Everything measured on one backend.
 struct Figures {
     backend: &'static str,
@@ -723,6 +777,10 @@ struct Figures {
     rss_end: Option<u64>,
     /// Raw etcd put rate and sorted latencies (etcd backend only).
     etcd: Option<(f64, Vec<Duration>)>,
+    /// CPU per create in the create phase.
+    create_cpu: CpuSplit,
+    /// CPU per raw etcd put (etcd backend only).
+    put_cpu: CpuSplit,
 }
 
 async fn run_backend(backend: &'static str, config: &Config) -> Result<Figures> {
@@ -740,7 +798,9 @@ async fn run_backend(backend: &'static str, config: &Config) -> Result<Figures> 
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss_idle = server.rss();
     eprintln!("[{backend}] creating {} pods with {} clients", config.pods, config.clients);
+    let meter = CpuMeter::start(server.pid(), etcd.as_ref().map(EtcdServer::pid));
     let created = create_pods(&api, NAMESPACE, config.pods, config.clients).await?;
+    let create_cpu = meter.per_op(config.pods);
     tokio::time::sleep(Duration::from_secs(1)).await;
     let rss_loaded = server.rss();
     eprintln!("[{backend}] getting pods for {} s", config.secs);
@@ -754,13 +814,16 @@ async fn run_backend(backend: &'static str, config: &Config) -> Result<Figures> 
     let in_process = server.in_process();
     drop(api);
     server.stop().await;
-    let etcd_figures = match &etcd {
+    let (etcd_figures, put_cpu) = match &etcd {
         Some(etcd) => {
             let size = (created.bytes / created.latencies.len().max(1) as u64) as usize;
             eprintln!("[{backend}] raw etcd puts of {size} B for {} s", config.secs);
-            Some(etcd_puts(etcd.endpoint(), config.clients, config.secs, size).await?)
+            let meter = CpuMeter::start(None, Some(etcd.pid()));
+            let puts = etcd_puts(etcd.endpoint(), config.clients, config.secs, size).await?;
+            let cpu = meter.per_op(puts.1.len() as u64);
+            (Some(puts), cpu)
         }
-        None => None,
+        None => (None, CpuSplit::default()),
     };
     Ok(Figures {
         backend,
@@ -773,6 +836,8 @@ async fn run_backend(backend: &'static str, config: &Config) -> Result<Figures> 
         rss_loaded,
         rss_end,
         etcd: etcd_figures,
+        create_cpu,
+        put_cpu,
     })
 }
 
@@ -974,6 +1039,22 @@ fn report(f: &Figures, config: &Config) {
         p50_p99(&f.created.latencies),
         "1 s (SLO)".into(),
         slo(create_p99, SLO_SINGLE),
+    ]);
+    let us = |d: Option<Duration>| d.map_or("n/a".to_string(), |d| format!("{}", d.as_micros()));
+    let c = &f.create_cpu;
+    let put_cell = match &f.etcd {
+        Some(_) => format!(
+            "etcd / client per raw put: {} / {} us",
+            us(f.put_cpu.etcd),
+            us(f.put_cpu.client)
+        ),
+        None => String::new(),
+    };
+    rows.push([
+        "CPU per create: apiserver / etcd / bench client".into(),
+        format!("{} / {} / {} us", us(c.server), us(c.etcd), us(c.client)),
+        put_cell,
+        String::new(),
     ]);
     rows.push([
         format!("get latency p50/p99, {clients} clients ({} gets)", f.gets.len()),
