@@ -382,7 +382,7 @@ async fn verify_open(
             if e.revision != expected {
                 return Err(format!("revision gap: expected {expected}, got {}", e.revision));
             }
-            let prev = model.get(&e.key);
+            let prev = model.get(&*e.key);
             let wrong = |why: &str| format!("revision {expected} ({kind} {}): {why}", e.key);
             match (kind, prev) {
                 ("added", None) => {
@@ -402,13 +402,13 @@ async fn verify_open(
                 }
             }
             if kind == "deleted" {
-                model.remove(&e.key);
-                history.insert(expected, (e.key.clone(), None));
+                model.remove(&*e.key);
+                history.insert(expected, (e.key.to_string(), None));
             } else {
                 record(&e.key, &e.value, expected)?;
-                history.insert(expected, (e.key.clone(), Some(fnv(&e.value))));
+                history.insert(expected, (e.key.to_string(), Some(fnv(&e.value))));
                 model.insert(
-                    e.key.clone(),
+                    e.key.to_string(),
                     ModelEntry {
                         value: e.value.to_vec(),
                         create_revision: e.create_revision,

@@ -1083,7 +1083,7 @@ fn translate(
         return vec![StoreEvent::Encoded(line)];
     }
     let natural = |kind: &'static str, object: Value, e: &crate::storage::Event| {
-        StoreEvent::Object { kind, object, memo: Some(e.memo.share()) }
+        StoreEvent::Object { kind, object, memo: Some(e.memo.clone()) }
     };
     match ev {
         WatchEvent::Added(e) => match decode(&e.value, e.revision) {

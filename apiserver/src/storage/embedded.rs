@@ -735,7 +735,7 @@ fn apply(state: &mut State, change: &Change) {
 
 fn event_for(change: &Change) -> WatchEvent {
     let event = super::Event {
-        key: change.key.clone(),
+        key: change.key.as_str().into(),
         value: change.value.clone().or_else(|| change.prev.clone()).unwrap_or_default(),
         prev_value: change.prev.clone(),
         create_revision: change.create_revision,

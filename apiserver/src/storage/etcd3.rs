@@ -1069,7 +1069,7 @@ impl Pump {
         let mut out = Vec::with_capacity(resp.events().len());
         for ev in resp.events() {
             let Some(kv) = ev.kv() else { continue };
-            let key = store.trait_key(kv.key())?;
+            let key: std::sync::Arc<str> = store.trait_key(kv.key())?.into();
             let revision = store.to_trait_rev(kv.mod_revision());
             if revision <= self.from {
                 continue;

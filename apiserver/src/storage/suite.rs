@@ -57,7 +57,7 @@ fn check_event(
         other => panic!("expected {kind:?} {key}, got {other:?}"),
     };
     assert_eq!(got_kind, kind, "{ev:?}");
-    assert_eq!(e.key, key, "{ev:?}");
+    assert_eq!(&*e.key, key, "{ev:?}");
     assert_eq!(e.value, b(value), "{ev:?}");
     assert_eq!(e.revision, revision, "{ev:?}");
     assert_eq!(e.prev_value, prev.map(|p| Bytes::from(b(p))), "{ev:?}");
@@ -551,7 +551,7 @@ pub async fn test_watch_slow_consumer_terminated(s: Store, writes: usize) {
         match tokio::time::timeout(WAIT, slow.recv()).await.expect("slow watcher must end") {
             Some(WatchEvent::Added(e)) => {
                 delivered += 1;
-                assert_eq!(e.key, format!("/pods/ns/p{:04}", delivered - 1));
+                assert_eq!(&*e.key, format!("/pods/ns/p{:04}", delivered - 1));
             }
             Some(WatchEvent::Error(_)) => break,
             other => panic!("unexpected {other:?}"),
@@ -824,7 +824,7 @@ pub async fn run_random_ops(s: &Store, seed: u64, ops: usize) -> Model {
                 assert_eq!(r, rev + 1);
                 state.insert(key.clone(), (value.clone(), r, r));
                 Some(WatchEvent::Added(super::Event {
-                    key,
+                    key: key.into(),
                     value: value.into(),
                     prev_value: None,
                     create_revision: r,
@@ -854,7 +854,7 @@ pub async fn run_random_ops(s: &Store, seed: u64, ops: usize) -> Model {
                         assert_eq!(r, rev + 1);
                         state.insert(key.clone(), (value.clone(), c, r));
                         Some(WatchEvent::Modified(super::Event {
-                            key,
+                            key: key.into(),
                             value: value.into(),
                             prev_value: Some(old.into()),
                             create_revision: c,
@@ -877,7 +877,7 @@ pub async fn run_random_ops(s: &Store, seed: u64, ops: usize) -> Model {
                 );
                 state.remove(&key);
                 Some(WatchEvent::Deleted(super::Event {
-                    key,
+                    key: key.into(),
                     value: old.clone().into(),
                     prev_value: Some(old.into()),
                     create_revision: c,

@@ -12,7 +12,7 @@ use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio::time::Instant;
 
 use super::super::{
-    Bytes, Event, KeyValue, ListResult, StorageError, WatchEvent, recursive_prefix,
+    Bytes, Event, KeyValue, ListResult, Memo, StorageError, WatchEvent, recursive_prefix,
 };
 use super::index::{self, Index, Indexer, Trigger, Values};
 
@@ -49,9 +49,7 @@ impl KeyFilter {
 /// The key an object event is about.
 pub(super) fn event_key(ev: &WatchEvent) -> Option<&str> {
     match ev {
-        WatchEvent::Added(e) | WatchEvent::Modified(e) | WatchEvent::Deleted(e) => {
-            Some(e.key.as_str())
-        }
+        WatchEvent::Added(e) | WatchEvent::Modified(e) | WatchEvent::Deleted(e) => Some(&e.key),
         WatchEvent::Bookmark { .. } | WatchEvent::Error(_) => None,
     }
 }
@@ -59,6 +57,18 @@ pub(super) fn event_key(ev: &WatchEvent) -> Option<&str> {
 /// The `Added` event that starts a watcher's view of a live object.
 pub(super) fn added_event(kv: KeyValue) -> Arc<WatchEvent> {
     Arc::new(WatchEvent::Added(Event::added(kv)))
+}
+
+/// Gives a logged event a memo slot if it has none (replacing the window's copy when others
+/// hold it; those keep theirs).
+fn give_memo(ev: &mut Arc<WatchEvent>) {
+    if let WatchEvent::Added(e) | WatchEvent::Modified(e) | WatchEvent::Deleted(e) = &**ev
+        && !e.memo.has_slot()
+        && let WatchEvent::Added(e) | WatchEvent::Modified(e) | WatchEvent::Deleted(e) =
+            Arc::make_mut(ev)
+    {
+        e.memo = Memo::shared();
+    }
 }
 
 /// One registered watcher as the dispatcher sees it.
@@ -83,6 +93,10 @@ struct Watchers {
 impl Watchers {
     fn new(indexes: usize) -> Self {
         Watchers { all: Vec::new(), by_value: (0..indexes).map(|_| HashMap::new()).collect() }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.all.is_empty() && self.by_value.iter().all(HashMap::is_empty)
     }
 
     fn push(&mut self, slot: Slot, trigger: Option<(usize, Arc<str>)>) {
@@ -295,7 +309,11 @@ impl State {
             WatchEvent::Added(e) | WatchEvent::Modified(e) => {
                 let values = self.values_of(values, &e.value);
                 let State { store, indexes, .. } = self;
-                let triggers = match store.get_mut(e.key.as_str()) {
+                // The event (kept in the window) shares the cached entry's key.
+                if let Some((key, _)) = store.get_key_value(&*e.key) {
+                    e.key = Arc::clone(key);
+                }
+                let triggers = match store.get_mut(&*e.key) {
                     Some(slot) => {
                         if e.prev_value.is_some() {
                             share_previous(&mut e.prev_value, &slot.value);
@@ -307,7 +325,7 @@ impl State {
                         let triggers = index::triggers(&values, Some(&slot.index));
                         if slot.index != values {
                             remove_from_indexes(indexes, &e.key, &slot.index);
-                            add_to_indexes(indexes, &e.key.as_str().into(), &values);
+                            add_to_indexes(indexes, &e.key, &values);
                         }
                         *slot = Cached {
                             value: e.value.clone(),
@@ -319,7 +337,7 @@ impl State {
                     }
                     None => {
                         let triggers = index::triggers(&values, None);
-                        let key: Arc<str> = e.key.as_str().into();
+                        let key = Arc::clone(&e.key);
                         add_to_indexes(indexes, &key, &values);
                         let cached = Cached {
                             value: e.value.clone(),
@@ -334,8 +352,9 @@ impl State {
                 (e.key.clone(), triggers)
             }
             WatchEvent::Deleted(e) => {
-                let values = match self.store.remove(e.key.as_str()) {
-                    Some(gone) => {
+                let values = match self.store.remove_entry(&*e.key) {
+                    Some((key, gone)) => {
+                        e.key = key;
                         share_previous(&mut e.prev_value, &gone.value);
                         if !same_buffer(&e.value, &gone.value) && e.value == gone.value {
                             e.value = gone.value;
@@ -353,6 +372,13 @@ impl State {
             }
         };
         self.revision = self.revision.max(revision);
+        // Watchers share one encoding of the event through its memo. The window alone needs
+        // none: a watcher that replays the event later gives it one (see `register`).
+        if !self.watchers.is_empty()
+            && let WatchEvent::Added(e) | WatchEvent::Modified(e) | WatchEvent::Deleted(e) = &mut ev
+        {
+            e.memo = Memo::shared();
+        }
         let ev = Arc::new(ev);
         let at = Instant::now();
         self.resize(at);
@@ -452,12 +478,18 @@ impl State {
                     Some((i, value)) => l.triggers.get(*i).is_none_or(|t| t.admits(value)),
                     None => true,
                 };
+                // An event the window took while nobody watched gets its memo now, so the
+                // watchers replaying it (a burst of them resuming after falling behind) encode
+                // it once between them.
                 let initial = self
                     .history
-                    .range(first..)
+                    .range_mut(first..)
                     .filter(|l| event_key(&l.ev).is_some_and(|k| filter.matches(k)))
                     .filter(|l| concerns(l))
-                    .map(|l| Arc::clone(&l.ev))
+                    .map(|l| {
+                        give_memo(&mut l.ev);
+                        Arc::clone(&l.ev)
+                    })
                     .collect();
                 (initial, from.max(self.revision))
             }

@@ -210,7 +210,12 @@ fn describe(ev: &CacheEvent) -> (String, String, String, u64) {
             return ("INITIAL_END".into(), String::new(), String::new(), *revision);
         }
     };
-    (kind.to_string(), e.key.clone(), String::from_utf8_lossy(&e.value).into_owned(), e.revision)
+    (
+        kind.to_string(),
+        e.key.to_string(),
+        String::from_utf8_lossy(&e.value).into_owned(),
+        e.revision,
+    )
 }
 
 fn check_events(got: &[CacheEvent], want: &[(&str, &str, &str, u64)]) {
@@ -447,7 +452,7 @@ async fn test_watch_from_zero() {
     let got: Vec<_> = got
         .into_iter()
         .map(|ev| match ev {
-            WatchEvent::Added(x) => ("ADDED", x.key, x.revision, x.create_revision),
+            WatchEvent::Added(x) => ("ADDED", x.key.to_string(), x.revision, x.create_revision),
             other => panic!("{other:?}"),
         })
         .collect();
@@ -667,7 +672,7 @@ async fn test_reflector_relists_after_compaction() {
     loop {
         match tokio::time::timeout(WAIT, w.recv()).await.unwrap().unwrap() {
             WatchEvent::Deleted(x) => {
-                assert_eq!((x.key.as_str(), x.revision), ("/pods/ns/a", r4));
+                assert_eq!((&*x.key, x.revision), ("/pods/ns/a", r4));
                 break;
             }
             WatchEvent::Bookmark { .. } => {}
@@ -1258,7 +1263,7 @@ async fn test_live_and_replayed_events_share_a_memo() {
     );
     let memo_of = |ev: CacheEvent| match ev {
         CacheEvent::Event(e) => match &*e {
-            WatchEvent::Added(x) => x.memo.share(),
+            WatchEvent::Added(x) => x.memo.clone(),
             other => panic!("{other:?}"),
         },
         other => panic!("{other:?}"),

@@ -126,7 +126,7 @@ async fn test_etcd_tls() {
     let kv = s.get("/pods/ns/a").await.unwrap().unwrap();
     assert_eq!((kv.value.as_ref(), kv.mod_revision), (&b"a"[..], r));
     match next_event(&mut w).await {
-        WatchEvent::Added(e) => assert_eq!((e.key.as_str(), e.revision), ("/pods/ns/a", r)),
+        WatchEvent::Added(e) => assert_eq!((&*e.key, e.revision), ("/pods/ns/a", r)),
         other => panic!("{other:?}"),
     }
     let r2 = s.update("/pods/ns/a", Some(r), b"b".to_vec()).await.unwrap();
@@ -259,11 +259,11 @@ async fn test_etcd_prefix_isolation() {
     b.create("/pods/ns/y", b"b".to_vec()).await.unwrap();
     let r = a.create("/pods/ns/y", b"a".to_vec()).await.unwrap();
     match next_event(&mut w).await {
-        WatchEvent::Added(e) => assert_eq!((e.key.as_str(), e.revision), ("/pods/ns/x", rx)),
+        WatchEvent::Added(e) => assert_eq!((&*e.key, e.revision), ("/pods/ns/x", rx)),
         other => panic!("{other:?}"),
     }
     match next_event(&mut w).await {
-        WatchEvent::Added(e) => assert_eq!((e.key.as_str(), e.revision), ("/pods/ns/y", r)),
+        WatchEvent::Added(e) => assert_eq!((&*e.key, e.revision), ("/pods/ns/y", r)),
         other => panic!("{other:?}"),
     }
 }
@@ -319,7 +319,7 @@ async fn test_etcd_large_list() {
     let mut w = s.watch("/configmaps", 0, true).await.unwrap();
     for i in 0..6 {
         match next_event(&mut w).await {
-            WatchEvent::Added(e) => assert_eq!(e.key, format!("/configmaps/ns/c{i}")),
+            WatchEvent::Added(e) => assert_eq!(&*e.key, format!("/configmaps/ns/c{i}")),
             other => panic!("{other:?}"),
         }
     }
@@ -916,8 +916,8 @@ async fn test_etcd_cluster_member_killed_deletes() {
         for _ in 0..removed.len() {
             match next_event(&mut w).await {
                 WatchEvent::Deleted(e) => {
-                    assert!(seen.insert(e.key.clone()), "{case}: {} deleted twice", e.key);
-                    let reported = removed.get(&e.key).unwrap_or_else(|| {
+                    assert!(seen.insert(e.key.to_string()), "{case}: {} deleted twice", e.key);
+                    let reported = removed.get(&*e.key).unwrap_or_else(|| {
                         panic!("{case}: {} deleted at {} by nobody", e.key, e.revision)
                     });
                     if let Some(r) = reported {
