@@ -17,6 +17,11 @@ pub trait Strategy: Send + Sync {
     fn default(&self, info: &ResourceInfo, obj: &mut Value);
     /// Clears what clients may not set on create and sets what the server owns.
     fn prepare_for_create(&self, info: &ResourceInfo, obj: &mut Value);
+    /// [`Strategy::prepare_for_create`] for an object whose defaults were applied as it was
+    /// decoded ([`crate::registry::WriteOptions::defaulted`]).
+    fn prepare_defaulted_for_create(&self, info: &ResourceInfo, obj: &mut Value) {
+        self.prepare_for_create(info, obj);
+    }
     /// Carries over what an update may not change.
     fn prepare_for_update(&self, info: &ResourceInfo, new: &mut Value, old: &Value);
     /// Validates a new object.
@@ -77,6 +82,16 @@ impl Strategy for BuiltinStrategy {
         }
         // Defaults first, then the strategy's mutations (and defaults again).
         crate::api::prepare_for_create(&info.group, &info.kind, obj);
+    }
+
+    fn prepare_defaulted_for_create(&self, info: &ResourceInfo, obj: &mut Value) {
+        if !crate::api::strategy::defaults_on_decode(&info.group, &info.kind) {
+            return self.prepare_for_create(info, obj);
+        }
+        if tracks_generation(info) {
+            obj.meta_mut().insert("generation".into(), json!(1));
+        }
+        crate::api::strategy::prepare_defaulted_for_create(&info.group, &info.kind, obj);
     }
 
     fn prepare_for_update(&self, info: &ResourceInfo, new: &mut Value, old: &Value) {

@@ -431,13 +431,16 @@ mod tests {
     #[test]
     fn dry_run_options_must_agree() {
         let ev = json!({"deleteOptions": {"dryRun": ["All"], "gracePeriodSeconds": 5}});
-        let o = delete_options(&ev, &WriteOptions { dry_run: false }).unwrap();
+        let o =
+            delete_options(&ev, &WriteOptions { dry_run: false, ..Default::default() }).unwrap();
         assert!(o.dry_run);
         assert_eq!(o.grace_period_seconds, Some(5));
-        let o = delete_options(&json!({}), &WriteOptions { dry_run: true }).unwrap();
+        let o = delete_options(&json!({}), &WriteOptions { dry_run: true, ..Default::default() })
+            .unwrap();
         assert!(o.dry_run);
         let ev = json!({"deleteOptions": {"dryRun": ["Other"]}});
-        let err = delete_options(&ev, &WriteOptions { dry_run: true }).unwrap_err();
+        let err =
+            delete_options(&ev, &WriteOptions { dry_run: true, ..Default::default() }).unwrap_err();
         assert_eq!(
             err.message(),
             "Internal error occurred: Non-matching dry-run options in request and content: [All] and [Other]"

@@ -350,7 +350,7 @@ async fn serve_inner(
     )?;
     out.columns = server.registry.custom_columns(&info.group, &info.version, &info.resource);
     let dry_run = ctx.query.iter().any(|(k, v)| k == "dryRun" && v == "All");
-    let write = WriteOptions { dry_run };
+    let write = WriteOptions { dry_run, ..Default::default() };
     if let Some(v) = ctx.param("dryRun")
         && v != "All"
         && !v.is_empty()
@@ -586,8 +586,12 @@ pub(super) fn decode_body(
     field_validation(ctx, info, body, format)?;
     let mut warnings = Vec::new();
     if let Some(ops) = crate::kinds::lookup(&info.group, &info.version, &info.kind) {
-        let typed = (ops.roundtrip)(&obj)
-            .map_err(|e| StatusError::new_bad_request(&format!("json: {}", e)))?;
+        let typed = if crate::api::strategy::defaults_on_decode(&info.group, &info.kind) {
+            crate::api::strategy::decode_defaulted(&obj)
+        } else {
+            (ops.roundtrip)(&obj)
+        };
+        let typed = typed.map_err(|e| StatusError::new_bad_request(&format!("json: {}", e)))?;
         // fieldValidation=Warn (the default) reports unknown and duplicate fields. The exact
         // check reads the body again, so it runs only when the body may have either: a field
         // the typed round trip dropped, or a key seen twice.
@@ -817,6 +821,10 @@ async fn create(
     let track = move |live: Option<&Value>, new: &mut Value| {
         crate::conversion::track_served(info, live, new, |l, n| fm.update(l, n, &manager))
     };
+    // The body's decoding applied the defaults of the kinds it defaults.
+    let defaulted = crate::api::strategy::defaults_on_decode(&info.group, &info.kind)
+        && crate::kinds::lookup(&info.group, &info.version, &info.kind).is_some();
+    let write = &WriteOptions { defaulted, ..write.clone() };
     let created = store.create_written(namespace, obj, write, Some(&track)).await?;
     Ok(with_warnings(respond_written(out, info, StatusCode::CREATED, created), &warnings))
 }

@@ -342,7 +342,7 @@ pub(super) async fn delete_namespace(
         next["status"]["phase"] = json!("Terminating");
         Ok(next)
     };
-    let write = WriteOptions { dry_run: options.dry_run };
+    let write = WriteOptions { dry_run: options.dry_run, ..Default::default() };
     let (obj, _) = store.update_unchecked(name, &update, &write).await?;
     Ok(encode(out, StatusCode::OK, &with_type(obj, info)))
 }

@@ -51,6 +51,10 @@ impl Attempts {
 pub struct WriteOptions {
     /// `dryRun=All`: do everything but persist.
     pub dry_run: bool,
+    /// The object was decoded from a request body by a decoder that applied its kind's
+    /// defaults (see [`crate::api::strategy::defaults_on_decode`]), so a create does not apply
+    /// them again.
+    pub defaulted: bool,
 }
 
 /// A hook a write runs on the prepared object (defaults applied, server-owned fields set)
@@ -460,7 +464,11 @@ impl Store {
             meta.insert("creationTimestamp".into(), Value::String(now_rfc3339()));
         }
         let generate = obj.name().is_empty() && !obj.meta_str("generateName").is_empty();
-        self.strategy.prepare_for_create(&self.info, &mut obj);
+        if options.defaulted {
+            self.strategy.prepare_defaulted_for_create(&self.info, &mut obj);
+        } else {
+            self.strategy.prepare_for_create(&self.info, &mut obj);
+        }
         if let Some(track) = track {
             track(None, &mut obj);
         }
