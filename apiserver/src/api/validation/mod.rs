@@ -9,8 +9,9 @@ use k8s_openapi::api::{
     core::v1 as core, policy::v1 as policy, rbac::v1 as rbac, scheduling::v1 as scheduling,
     storage::v1 as storage,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use serde::de::DeserializeOwned;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ManagedFieldsEntry, ObjectMeta};
+use serde::Deserialize;
+use serde::de::{self, DeserializeOwned, MapAccess, Visitor};
 use serde_json::Value;
 
 pub mod core_kinds;
@@ -38,6 +39,121 @@ pub(crate) fn or_default<T: Clone + Default>(field: &Option<T>) -> std::borrow::
 fn decode<T: DeserializeOwned>(obj: &Value) -> Result<T, ErrorList> {
     // Read from the tree in place: cloning it first would copy every string twice.
     T::deserialize(obj).map_err(|e| ErrorList(vec![Error::internal(&Path::nil(), e)]))
+}
+
+/// [`decode`] without the field sets of `metadata.managedFields`: validation reads each entry's
+/// operation, fields type, manager and subresource but never its `fieldsV1`, which is the
+/// largest part of a freshly created object's metadata (copying it into the typed object cost
+/// more than the rest of the pod).
+fn decode_without_field_sets<T>(obj: &Value) -> Result<T, ErrorList>
+where
+    T: DeserializeOwned + k8s_openapi::Metadata<Ty = ObjectMeta>,
+{
+    let internal = |e: serde_json::Error| ErrorList(vec![Error::internal(&Path::nil(), e)]);
+    let (Some(top), Some(entries)) =
+        (obj.as_object(), obj.pointer("/metadata/managedFields").and_then(Value::as_array))
+    else {
+        return decode(obj);
+    };
+    let Some(Value::Object(meta)) = top.get("metadata") else { return decode(obj) };
+    let entries = entries
+        .iter()
+        .map(|e| match e {
+            Value::Object(m) => {
+                ManagedFieldsEntry::deserialize(Without { map: m, skip: "fieldsV1" })
+            }
+            other => ManagedFieldsEntry::deserialize(other),
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(internal)?;
+    let meta: serde_json::Map<String, Value> = meta
+        .iter()
+        .filter(|(k, _)| k.as_str() != "managedFields")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let meta = Value::Object(meta);
+    let mut typed =
+        T::deserialize(Substituted { map: top, key: "metadata", with: &meta }).map_err(internal)?;
+    typed.metadata_mut().managed_fields = Some(entries);
+    Ok(typed)
+}
+
+/// A JSON object read as a map with one member left out.
+struct Without<'a> {
+    map: &'a serde_json::Map<String, Value>,
+    skip: &'static str,
+}
+
+/// A JSON object read as a map with one member's value replaced.
+struct Substituted<'a> {
+    map: &'a serde_json::Map<String, Value>,
+    key: &'static str,
+    with: &'a Value,
+}
+
+/// The members a [`Without`] or [`Substituted`] map yields.
+struct Members<'a, I: Iterator<Item = (&'a String, &'a Value)>> {
+    members: I,
+    value: Option<&'a Value>,
+}
+
+impl<'de, I: Iterator<Item = (&'de String, &'de Value)>> MapAccess<'de> for Members<'de, I> {
+    type Error = serde_json::Error;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Self::Error> {
+        let Some((k, v)) = self.members.next() else { return Ok(None) };
+        self.value = Some(v);
+        seed.deserialize(de::value::BorrowedStrDeserializer::new(k.as_str())).map(Some)
+    }
+
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, Self::Error> {
+        match self.value.take() {
+            Some(v) => seed.deserialize(v),
+            None => Err(de::Error::custom("value without a key")),
+        }
+    }
+}
+
+impl<'de> de::Deserializer<'de> for Without<'de> {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        let skip = self.skip;
+        visitor.visit_map(Members {
+            members: self.map.iter().filter(move |(k, _)| k.as_str() != skip),
+            value: None,
+        })
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
+        ignored_any
+    }
+}
+
+impl<'de> de::Deserializer<'de> for Substituted<'de> {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        let (key, with) = (self.key, self.with);
+        visitor.visit_map(Members {
+            members: self.map.iter().map(move |(k, v)| (k, if k == key { with } else { v })),
+            value: None,
+        })
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
+        ignored_any
+    }
 }
 
 /// The name rule and scope of a built-in resource validated only for its metadata.
@@ -82,7 +198,7 @@ pub fn validate_create(group: &str, resource: &str, obj: &Value) -> ErrorList {
 fn create_errors(group: &str, resource: &str, obj: &Value) -> Result<ErrorList, ErrorList> {
     let metadata = Path::new("metadata");
     Ok(match (group, resource) {
-        ("", "pods") => corev::validate_pod_create(&decode(obj)?),
+        ("", "pods") => corev::validate_pod_create(&decode_without_field_sets(obj)?),
         ("", "podtemplates") => corev::validate_pod_template(&decode(obj)?),
         ("", "replicationcontrollers") => workloads::validate_replication_controller(&decode(obj)?),
         ("", "services") => corev::validate_service(&decode(obj)?),
@@ -182,7 +298,10 @@ fn update_errors(
     old: &Value,
 ) -> Result<ErrorList, ErrorList> {
     Ok(match (group, resource) {
-        ("", "pods") => corev::validate_pod_update(&decode(new)?, &decode(old)?),
+        ("", "pods") => corev::validate_pod_update(
+            &decode_without_field_sets(new)?,
+            &decode_without_field_sets(old)?,
+        ),
         ("", "services") => corev::validate_service_update(&decode(new)?, &decode(old)?),
         ("", "configmaps") => corev::validate_config_map_update(&decode(new)?, &decode(old)?),
         ("", "secrets") => corev::validate_secret_update(&decode(new)?, &decode(old)?),

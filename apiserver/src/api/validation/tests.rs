@@ -813,3 +813,39 @@ fn test_validate_other_kinds() {
         },
     ]);
 }
+
+/// Pods are validated without copying their managed field sets: the typed pod read that way is
+/// the one read whole, but for `fieldsV1`, and a bad entry or a mistyped member is still found.
+#[test]
+fn pods_decode_without_field_sets() {
+    use k8s_openapi::api::core::v1::Pod;
+    let pod = serde_json::json!({
+        "kind": "Pod", "apiVersion": "v1",
+        "metadata": {
+            "name": "p", "namespace": "default", "labels": {"a": "b"},
+            "managedFields": [{
+                "manager": "kubectl", "operation": "Update", "apiVersion": "v1",
+                "time": "2026-01-01T00:00:00Z", "fieldsType": "FieldsV1",
+                "fieldsV1": {"f:metadata": {"f:labels": {".": {}, "f:a": {}}}}
+            }]
+        },
+        "spec": {"containers": [{"name": "c", "image": "i"}]}
+    });
+    let light: Pod = super::decode_without_field_sets(&pod).unwrap();
+    let mut whole: Pod = super::decode(&pod).unwrap();
+    for e in whole.metadata.managed_fields.iter_mut().flatten() {
+        e.fields_v1 = None;
+    }
+    assert_eq!(light, whole);
+
+    let mut bad = pod.clone();
+    bad["metadata"]["managedFields"][0]["operation"] = serde_json::json!("Bogus");
+    let errs = super::validate_create("", "pods", &bad);
+    assert!(errs.0.iter().any(|e| e.field == "metadata.managedFields[0].operation"), "{errs:?}");
+    let mut mistyped = pod.clone();
+    mistyped["metadata"]["labels"] = serde_json::json!(7);
+    assert!(super::decode_without_field_sets::<Pod>(&mistyped).is_err());
+    mistyped = pod;
+    mistyped["metadata"]["managedFields"][0]["manager"] = serde_json::json!(7);
+    assert!(super::decode_without_field_sets::<Pod>(&mistyped).is_err());
+}
