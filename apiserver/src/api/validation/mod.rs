@@ -36,16 +36,16 @@ pub(crate) fn or_default<T: Clone + Default>(field: &Option<T>) -> std::borrow::
 
 /// Decodes `obj` as `T`; an object that does not fit its type is reported as an internal
 /// error on the root, which a client sees as an invalid object.
-fn decode<T: DeserializeOwned>(obj: &Value) -> Result<T, ErrorList> {
+fn decode_whole<T: DeserializeOwned>(obj: &Value) -> Result<T, ErrorList> {
     // Read from the tree in place: cloning it first would copy every string twice.
     T::deserialize(obj).map_err(|e| ErrorList(vec![Error::internal(&Path::nil(), e)]))
 }
 
-/// [`decode`] without the field sets of `metadata.managedFields`: validation reads each entry's
-/// operation, fields type, manager and subresource but never its `fieldsV1`, which is the
-/// largest part of a freshly created object's metadata (copying it into the typed object cost
-/// more than the rest of the pod).
-fn decode_without_field_sets<T>(obj: &Value) -> Result<T, ErrorList>
+/// [`decode_whole`] without the field sets of `metadata.managedFields`: validation reads each
+/// entry's operation, fields type, manager and subresource but never its `fieldsV1`, often the
+/// largest part of an object (copying it into the typed object cost more than the rest of a
+/// pod).
+fn decode<T>(obj: &Value) -> Result<T, ErrorList>
 where
     T: DeserializeOwned + k8s_openapi::Metadata<Ty = ObjectMeta>,
 {
@@ -53,9 +53,9 @@ where
     let (Some(top), Some(entries)) =
         (obj.as_object(), obj.pointer("/metadata/managedFields").and_then(Value::as_array))
     else {
-        return decode(obj);
+        return decode_whole(obj);
     };
-    let Some(Value::Object(meta)) = top.get("metadata") else { return decode(obj) };
+    let Some(Value::Object(meta)) = top.get("metadata") else { return decode_whole(obj) };
     let entries = entries
         .iter()
         .map(|e| match e {
@@ -198,7 +198,7 @@ pub fn validate_create(group: &str, resource: &str, obj: &Value) -> ErrorList {
 fn create_errors(group: &str, resource: &str, obj: &Value) -> Result<ErrorList, ErrorList> {
     let metadata = Path::new("metadata");
     Ok(match (group, resource) {
-        ("", "pods") => corev::validate_pod_create(&decode_without_field_sets(obj)?),
+        ("", "pods") => corev::validate_pod_create(&decode(obj)?),
         ("", "podtemplates") => corev::validate_pod_template(&decode(obj)?),
         ("", "replicationcontrollers") => workloads::validate_replication_controller(&decode(obj)?),
         ("", "services") => corev::validate_service(&decode(obj)?),
@@ -298,10 +298,7 @@ fn update_errors(
     old: &Value,
 ) -> Result<ErrorList, ErrorList> {
     Ok(match (group, resource) {
-        ("", "pods") => corev::validate_pod_update(
-            &decode_without_field_sets(new)?,
-            &decode_without_field_sets(old)?,
-        ),
+        ("", "pods") => corev::validate_pod_update(&decode(new)?, &decode(old)?),
         ("", "services") => corev::validate_service_update(&decode(new)?, &decode(old)?),
         ("", "configmaps") => corev::validate_config_map_update(&decode(new)?, &decode(old)?),
         ("", "secrets") => corev::validate_secret_update(&decode(new)?, &decode(old)?),

@@ -814,10 +814,10 @@ fn test_validate_other_kinds() {
     ]);
 }
 
-/// Pods are validated without copying their managed field sets: the typed pod read that way is
+/// Objects are validated without copying their managed field sets: the typed pod read that way is
 /// the one read whole, but for `fieldsV1`, and a bad entry or a mistyped member is still found.
 #[test]
-fn pods_decode_without_field_sets() {
+fn objects_decode_without_field_sets() {
     use k8s_openapi::api::core::v1::Pod;
     let pod = serde_json::json!({
         "kind": "Pod", "apiVersion": "v1",
@@ -831,8 +831,8 @@ fn pods_decode_without_field_sets() {
         },
         "spec": {"containers": [{"name": "c", "image": "i"}]}
     });
-    let light: Pod = super::decode_without_field_sets(&pod).unwrap();
-    let mut whole: Pod = super::decode(&pod).unwrap();
+    let light: Pod = super::decode(&pod).unwrap();
+    let mut whole: Pod = super::decode_whole(&pod).unwrap();
     for e in whole.metadata.managed_fields.iter_mut().flatten() {
         e.fields_v1 = None;
     }
@@ -844,8 +844,8 @@ fn pods_decode_without_field_sets() {
     assert!(errs.0.iter().any(|e| e.field == "metadata.managedFields[0].operation"), "{errs:?}");
     let mut mistyped = pod.clone();
     mistyped["metadata"]["labels"] = serde_json::json!(7);
-    assert!(super::decode_without_field_sets::<Pod>(&mistyped).is_err());
+    assert!(super::decode::<Pod>(&mistyped).is_err());
     mistyped = pod;
     mistyped["metadata"]["managedFields"][0]["manager"] = serde_json::json!(7);
-    assert!(super::decode_without_field_sets::<Pod>(&mistyped).is_err());
+    assert!(super::decode::<Pod>(&mistyped).is_err());
 }
