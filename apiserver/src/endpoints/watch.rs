@@ -26,15 +26,36 @@ struct ChannelBody {
     rx: mpsc::Receiver<Bytes>,
 }
 
+/// The most bytes of queued events joined into one body frame.
+const FRAME_BYTES: usize = 64 * 1024;
+
 impl hyper::body::Body for ChannelBody {
     type Data = Bytes;
     type Error = Infallible;
 
+    /// The next event line, joined with those already queued behind it (a watcher that fell
+    /// behind catches up in a few large frames rather than one small frame per event).
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        self.rx.poll_recv(cx).map(|o| o.map(|b| Ok(Frame::data(b))))
+        let first = match self.rx.poll_recv(cx) {
+            Poll::Ready(Some(b)) => b,
+            Poll::Ready(None) => return Poll::Ready(None),
+            Poll::Pending => return Poll::Pending,
+        };
+        let mut joined: Option<bytes::BytesMut> = None;
+        while joined.as_ref().map_or(first.len(), bytes::BytesMut::len) < FRAME_BYTES {
+            let Ok(next) = self.rx.try_recv() else { break };
+            let buf = joined.get_or_insert_with(|| {
+                let mut buf = bytes::BytesMut::with_capacity(FRAME_BYTES.max(first.len()));
+                buf.extend_from_slice(&first);
+                buf
+            });
+            buf.extend_from_slice(&next);
+        }
+        let frame = joined.map_or(first, bytes::BytesMut::freeze);
+        Poll::Ready(Some(Ok(Frame::data(frame))))
     }
 }
 
@@ -176,4 +197,45 @@ pub(super) async fn serve(
     let ct = if yaml { "application/yaml" } else { "application/json" };
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
     Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use http_body_util::BodyExt;
+    use tokio::sync::mpsc;
+
+    use super::{ChannelBody, FRAME_BYTES};
+
+    async fn next_frame(body: &mut ChannelBody) -> Option<Bytes> {
+        body.frame().await.map(|f| f.unwrap().into_data().unwrap())
+    }
+
+    /// Lines already queued go out in one frame, in order and whole, up to the frame size; a
+    /// line alone is sent as it is; the body ends when the sender is gone.
+    #[tokio::test]
+    async fn queued_lines_share_a_frame() {
+        let (tx, rx) = mpsc::channel(8);
+        let mut body = ChannelBody { rx };
+        for line in ["{\"a\":1}\n", "{\"b\":2}\n", "{\"c\":3}\n"] {
+            tx.send(Bytes::from_static(line.as_bytes())).await.unwrap();
+        }
+        let joined = next_frame(&mut body).await.unwrap();
+        assert_eq!(&joined[..], b"{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n");
+
+        let big = Bytes::from(vec![b'x'; FRAME_BYTES - 10]);
+        tx.send(big.clone()).await.unwrap();
+        tx.send(Bytes::from_static(b"0123456789abc\n")).await.unwrap();
+        tx.send(Bytes::from_static(b"last\n")).await.unwrap();
+        // The frame stops growing once it reaches the limit: the last line waits for the next.
+        let first = next_frame(&mut body).await.unwrap();
+        assert_eq!(first.len(), FRAME_BYTES - 10 + 14);
+        assert_eq!(&first[..FRAME_BYTES - 10], &big[..]);
+        assert_eq!(&next_frame(&mut body).await.unwrap()[..], b"last\n");
+
+        tx.send(Bytes::from_static(b"alone\n")).await.unwrap();
+        assert_eq!(&next_frame(&mut body).await.unwrap()[..], b"alone\n");
+        drop(tx);
+        assert_eq!(next_frame(&mut body).await, None);
+    }
 }
