@@ -62,6 +62,13 @@ fn tracks_generation(info: &ResourceInfo) -> bool {
         && !matches!(info.resource.as_str(), "namespaces" | "nodes")
 }
 
+/// A new object of a resource with a spec/status split starts at generation 1.
+fn start_generation(info: &ResourceInfo, obj: &mut Value) {
+    if tracks_generation(info) {
+        obj.meta_mut().insert("generation".into(), json!(1));
+    }
+}
+
 impl Strategy for BuiltinStrategy {
     fn default(&self, info: &ResourceInfo, obj: &mut Value) {
         if is_crd(info) {
@@ -72,9 +79,7 @@ impl Strategy for BuiltinStrategy {
     }
 
     fn prepare_for_create(&self, info: &ResourceInfo, obj: &mut Value) {
-        if tracks_generation(info) {
-            obj.meta_mut().insert("generation".into(), json!(1));
-        }
+        start_generation(info, obj);
         if is_crd(info) {
             self.default(info, obj);
             crate::apiextensions::validation::prepare_crd(obj, None);
@@ -88,9 +93,7 @@ impl Strategy for BuiltinStrategy {
         if !crate::api::strategy::defaults_on_decode(&info.group, &info.kind) {
             return self.prepare_for_create(info, obj);
         }
-        if tracks_generation(info) {
-            obj.meta_mut().insert("generation".into(), json!(1));
-        }
+        start_generation(info, obj);
         crate::api::strategy::prepare_defaulted_for_create(&info.group, &info.kind, obj);
     }
 

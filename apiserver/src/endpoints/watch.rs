@@ -44,17 +44,24 @@ impl hyper::body::Body for ChannelBody {
             Poll::Ready(None) => return Poll::Ready(None),
             Poll::Pending => return Poll::Pending,
         };
-        let mut joined: Option<bytes::BytesMut> = None;
-        while joined.as_ref().map_or(first.len(), bytes::BytesMut::len) < FRAME_BYTES {
+        let mut queued = Vec::new();
+        let mut len = first.len();
+        while len < FRAME_BYTES {
             let Ok(next) = self.rx.try_recv() else { break };
-            let buf = joined.get_or_insert_with(|| {
-                let mut buf = bytes::BytesMut::with_capacity(FRAME_BYTES.max(first.len()));
-                buf.extend_from_slice(&first);
-                buf
-            });
-            buf.extend_from_slice(&next);
+            len += next.len();
+            queued.push(next);
         }
-        let frame = joined.map_or(first, bytes::BytesMut::freeze);
+        if queued.is_empty() {
+            return Poll::Ready(Some(Ok(Frame::data(first))));
+        }
+        // Sized exactly: a frame of a few small lines does not hold a large buffer while it
+        // waits to be sent.
+        let mut buf = bytes::BytesMut::with_capacity(len);
+        buf.extend_from_slice(&first);
+        for line in &queued {
+            buf.extend_from_slice(line);
+        }
+        let frame = buf.freeze();
         Poll::Ready(Some(Ok(Frame::data(frame))))
     }
 }

@@ -60,7 +60,7 @@ where
         .iter()
         .map(|e| match e {
             Value::Object(m) => {
-                ManagedFieldsEntry::deserialize(Without { map: m, skip: "fieldsV1" })
+                ManagedFieldsEntry::deserialize(Altered { map: m, key: "fieldsV1", with: None })
             }
             other => ManagedFieldsEntry::deserialize(other),
         })
@@ -72,26 +72,20 @@ where
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     let meta = Value::Object(meta);
-    let mut typed =
-        T::deserialize(Substituted { map: top, key: "metadata", with: &meta }).map_err(internal)?;
+    let mut typed = T::deserialize(Altered { map: top, key: "metadata", with: Some(&meta) })
+        .map_err(internal)?;
     typed.metadata_mut().managed_fields = Some(entries);
     Ok(typed)
 }
 
-/// A JSON object read as a map with one member left out.
-struct Without<'a> {
-    map: &'a serde_json::Map<String, Value>,
-    skip: &'static str,
-}
-
-/// A JSON object read as a map with one member's value replaced.
-struct Substituted<'a> {
+/// A JSON object read as a map with one member's value replaced, or left out (`with: None`).
+struct Altered<'a> {
     map: &'a serde_json::Map<String, Value>,
     key: &'static str,
-    with: &'a Value,
+    with: Option<&'a Value>,
 }
 
-/// The members a [`Without`] or [`Substituted`] map yields.
+/// The members an [`Altered`] map yields.
 struct Members<'a, I: Iterator<Item = (&'a String, &'a Value)>> {
     members: I,
     value: Option<&'a Value>,
@@ -120,33 +114,16 @@ impl<'de, I: Iterator<Item = (&'de String, &'de Value)>> MapAccess<'de> for Memb
     }
 }
 
-impl<'de> de::Deserializer<'de> for Without<'de> {
-    type Error = serde_json::Error;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        let skip = self.skip;
-        visitor.visit_map(Members {
-            members: self.map.iter().filter(move |(k, _)| k.as_str() != skip),
-            value: None,
-        })
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
-        ignored_any
-    }
-}
-
-impl<'de> de::Deserializer<'de> for Substituted<'de> {
+impl<'de> de::Deserializer<'de> for Altered<'de> {
     type Error = serde_json::Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
         let (key, with) = (self.key, self.with);
-        visitor.visit_map(Members {
-            members: self.map.iter().map(move |(k, v)| (k, if k == key { with } else { v })),
-            value: None,
-        })
+        let members = self.map.iter().filter_map(move |(k, v)| match k == key {
+            true => with.map(|w| (k, w)),
+            false => Some((k, v)),
+        });
+        visitor.visit_map(Members { members, value: None })
     }
 
     serde::forward_to_deserialize_any! {
