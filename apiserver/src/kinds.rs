@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use apimachinery::codec::{CodecError, Format, StrictDecodingError};
+use apimachinery::codec::{CodecError, Format, Seen, StrictDecodingError};
 use apimachinery::patch::PatchSchema;
 use k8s_openapi::Resource;
 use serde_json::Value;
@@ -19,7 +19,13 @@ pub struct KindOps {
     pub strict: fn(&[u8], Format) -> Result<Option<StrictDecodingError>, CodecError>,
     /// Decodes into the type (failing on wrong JSON types) and encodes back.
     pub roundtrip: fn(&Value) -> Result<Value, serde_json::Error>,
+    /// Decodes a JSON body straight into the type and encodes it as JSON, telling what the
+    /// type let pass (unknown or repeated members, whether the body names its type).
+    pub decode_json: fn(&[u8]) -> Result<Decoded, serde_json::Error>,
 }
+
+/// A body read into its type and encoded back, with what the type let pass.
+pub type Decoded = (Value, Seen);
 
 impl std::fmt::Debug for KindOps {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -34,6 +40,13 @@ fn roundtrip<T: serde::de::DeserializeOwned + serde::Serialize>(
     serde_json::to_value(typed)
 }
 
+fn decode_json<T: serde::de::DeserializeOwned + serde::Serialize>(
+    body: &[u8],
+) -> Result<Decoded, serde_json::Error> {
+    let (typed, seen) = apimachinery::codec::decode_json_tracked::<T>(body)?;
+    Ok((serde_json::to_value(typed)?, seen))
+}
+
 fn ops<T>() -> KindOps
 where
     T: Resource + schemars::JsonSchema + serde::de::DeserializeOwned + serde::Serialize + 'static,
@@ -42,6 +55,7 @@ where
         patch_schema: PatchSchema::of::<T>,
         strict: apimachinery::codec::strict_check::<T>,
         roundtrip: roundtrip::<T>,
+        decode_json: decode_json::<T>,
     }
 }
 
@@ -141,4 +155,85 @@ fn table() -> &'static HashMap<(&'static str, &'static str, &'static str), KindO
 /// The operations of a built-in kind, or `None` (custom resources).
 pub fn lookup(group: &str, version: &str, kind: &str) -> Option<KindOps> {
     table().get(&(group, version, kind)).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    fn body(group: &str, version: &str, kind: &str, extra: Value) -> Vec<u8> {
+        let api_version =
+            if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
+        let mut obj = json!({
+            "apiVersion": api_version,
+            "kind": kind,
+            "metadata": {"name": "x", "namespace": "default", "labels": {"a": "b"},
+                         "annotations": {"k": "v \"q\" \u{e9}"}, "creationTimestamp": null},
+        });
+        if let (Some(o), Some(e)) = (obj.as_object_mut(), extra.as_object()) {
+            o.extend(e.clone());
+        }
+        serde_json::to_vec(&obj).unwrap()
+    }
+
+    /// Reading a body straight into the type gives what the round trip through a parsed
+    /// document gives, for every built-in kind.
+    #[test]
+    fn straight_decode_matches_the_round_trip() {
+        let specs: [(&str, Value); 6] = [
+            (
+                "Deployment",
+                json!({"spec": {"replicas": 2, "selector": {"matchLabels": {"a": "b"}},
+                "template": {"metadata": {"labels": {"a": "b"}},
+                    "spec": {"containers": [{"name": "c", "image": "i", "ports": [{"containerPort": 80}],
+                        "resources": {"limits": {"cpu": "1.5", "memory": "1Gi"}}}]}}}}),
+            ),
+            (
+                "Service",
+                json!({"spec": {"ports": [{"port": 80, "targetPort": "http"}], "selector": {"a": "b"}}}),
+            ),
+            ("ConfigMap", json!({"data": {"a": "1", "b": ""}, "binaryData": {"c": "AAE="}})),
+            (
+                "Job",
+                json!({"spec": {"backoffLimit": 3, "template": {"spec": {"restartPolicy": "Never",
+                "containers": [{"name": "c", "image": "i", "command": ["sh", "-c", "exit 0"]}]}}}}),
+            ),
+            (
+                "Pod",
+                json!({"spec": {"containers": [{"name": "c", "image": "i", "env": [{"name": "X", "value": "1"}]}]},
+                "status": {}}),
+            ),
+            (
+                "Ingress",
+                json!({"spec": {"rules": [{"host": "a.example", "http": {"paths": [{"path": "/",
+                "pathType": "Prefix", "backend": {"service": {"name": "s", "port": {"number": 80}}}}]}}]}}),
+            ),
+        ];
+        for ((group, version, kind), ops) in table() {
+            let extra = specs.iter().find(|(k, _)| k == kind).map_or(json!({}), |(_, v)| v.clone());
+            let body = body(group, version, kind, extra);
+            let parsed: Value = serde_json::from_slice(&body).unwrap();
+            let expected = (ops.roundtrip)(&parsed).unwrap();
+            let (got, seen) = (ops.decode_json)(&body).unwrap();
+            assert_eq!(got, expected, "{group}/{version} {kind}");
+            assert!(seen.clean() && seen.kind && seen.api_version, "{kind}: {seen:?}");
+        }
+    }
+
+    /// A body the type cannot read fails the straight read as it fails the round trip.
+    #[test]
+    fn straight_decode_fails_where_the_round_trip_does() {
+        let ops = lookup("apps", "v1", "Deployment").unwrap();
+        for bad in [
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"replicas": "2"}}),
+            json!({"apiVersion": "v1", "kind": "Deployment"}),
+            json!({"apiVersion": "apps/v1", "kind": "Pod"}),
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"labels": {"a": 1}}}),
+        ] {
+            assert!((ops.roundtrip)(&bad).is_err(), "{bad}");
+            assert!((ops.decode_json)(&serde_json::to_vec(&bad).unwrap()).is_err(), "{bad}");
+        }
+    }
 }

@@ -56,7 +56,24 @@ impl MediaType {
 pub struct MediaTypeError(pub String);
 
 fn is_token_char(c: char) -> bool {
-    c.is_ascii() && !c.is_ascii_control() && c != ' ' && !"()<>@,;:\\\"/[]?=".contains(c)
+    c.is_ascii_graphic()
+        && !matches!(
+            c,
+            '(' | ')'
+                | '<'
+                | '>'
+                | '@'
+                | ','
+                | ';'
+                | ':'
+                | '\\'
+                | '"'
+                | '/'
+                | '['
+                | ']'
+                | '?'
+                | '='
+        )
 }
 
 fn consume_token(s: &str) -> (&str, &str) {

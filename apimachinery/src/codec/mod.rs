@@ -10,6 +10,7 @@ pub mod protobuf;
 pub mod strict;
 #[cfg(test)]
 mod tests;
+pub mod tracked;
 pub mod yaml;
 
 use serde::Serialize;
@@ -31,6 +32,7 @@ pub use meta::{
     TableRow, TableRowCondition,
 };
 pub use strict::{RawNode, StrictDecodingError, TypeSchema, schema_for};
+pub use tracked::{Seen, decode_json_tracked};
 pub use yaml::{split_yaml_documents, to_yaml, to_yaml_preserve_order, yaml_to_json};
 
 /// Errors from encoding and decoding.

@@ -135,6 +135,14 @@ pub fn decode_defaulted(obj: &Value) -> Result<Value, serde_json::Error> {
     serde_json::to_value(pod)
 }
 
+/// [`decode_defaulted`] for a JSON body, read straight into the wire type (what
+/// [`crate::kinds::KindOps`]' `decode_json` does for the other kinds).
+pub fn decode_json_defaulted(body: &[u8]) -> Result<crate::kinds::Decoded, serde_json::Error> {
+    let (mut pod, seen) = apimachinery::codec::decode_json_tracked::<core::Pod>(body)?;
+    default_pod(&mut pod);
+    Ok((serde_json::to_value(pod)?, seen))
+}
+
 /// [`prepare_for_create`] for an object whose defaults were applied when it was decoded
 /// ([`decode_defaulted`]): a pod's initial status is built from the few fields it depends on
 /// instead of reading the whole pod into its type again.
@@ -466,6 +474,11 @@ mod tests {
             let mut general = general.take().unwrap().unwrap();
             super::prepare_for_create("", "Pod", &mut general);
             let mut defaulted = super::decode_defaulted(&raw).unwrap();
+            // A JSON body read straight into the type gets the same defaults.
+            let (straight, seen) =
+                super::decode_json_defaulted(&serde_json::to_vec(&raw).unwrap()).unwrap();
+            assert_eq!(straight, defaulted, "{raw}");
+            assert!(seen.clean(), "{raw}");
             super::prepare_defaulted_for_create("", "Pod", &mut defaulted);
             assert_eq!(defaulted, general, "{raw}");
         }

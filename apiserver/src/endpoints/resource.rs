@@ -2,7 +2,7 @@
 //! update, patch, delete and deletecollection, plus the subresources served in-process
 //! (`status`, `scale`, `binding`, `eviction`, namespace `finalize`) and the review APIs.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use apimachinery::codec::Format;
 use apimachinery::codec::media::{CONTENT_TYPE_JSON, CONTENT_TYPE_PROTOBUF, CONTENT_TYPE_YAML};
@@ -54,15 +54,22 @@ pub(super) struct Output {
     pub(super) columns: Option<Vec<crate::registry::PrinterColumn>>,
 }
 
-pub(super) fn output_serializers() -> Vec<SerializerInfo> {
-    let mut s = vec![
-        SerializerInfo::new(CONTENT_TYPE_JSON, true),
-        SerializerInfo::new(CONTENT_TYPE_YAML, false),
-    ];
-    if crate::protobuf::ENCODE_SUPPORTED {
-        s.push(SerializerInfo::new(CONTENT_TYPE_PROTOBUF, true));
-    }
-    s
+/// The response formats of built-in resources (custom resources have all but protobuf).
+fn output_serializers(builtin: bool) -> &'static [SerializerInfo] {
+    static ALL: LazyLock<Vec<SerializerInfo>> = LazyLock::new(|| {
+        let mut s = vec![
+            SerializerInfo::new(CONTENT_TYPE_JSON, true),
+            SerializerInfo::new(CONTENT_TYPE_YAML, false),
+        ];
+        if crate::protobuf::ENCODE_SUPPORTED {
+            s.push(SerializerInfo::new(CONTENT_TYPE_PROTOBUF, true));
+        }
+        s
+    });
+    static CUSTOM: LazyLock<Vec<SerializerInfo>> = LazyLock::new(|| {
+        ALL.iter().filter(|s| s.media_type != CONTENT_TYPE_PROTOBUF).cloned().collect()
+    });
+    if builtin { &ALL } else { &CUSTOM }
 }
 
 /// Negotiates the response format of a resource request.
@@ -72,13 +79,10 @@ pub(super) fn negotiate_output(ctx: &Ctx, builtin: bool) -> Result<Output, Statu
         standard_serializers: Vec::new(),
         meta_version: "v1".into(),
     };
-    let mut serializers = output_serializers();
-    if !builtin {
-        serializers.retain(|s| s.media_type != CONTENT_TYPE_PROTOBUF);
-    }
+    let serializers = output_serializers(builtin);
     let pretty =
         apimachinery::codec::media::is_pretty_print(&ctx.raw_query, ctx.header("user-agent"));
-    let o = negotiate_output_media_type(ctx.header("accept"), &serializers, &restrictions, pretty)
+    let o = negotiate_output_media_type(ctx.header("accept"), serializers, &restrictions, pretty)
         .map_err(|e| e.to_status_error())?;
     Ok(Output {
         target: o.target(),
@@ -555,12 +559,11 @@ async fn list(
 
 /// The format of a request body from its `Content-Type`.
 pub(super) fn body_format(ctx: &Ctx) -> Result<BodyFormat, StatusError> {
-    let mut supported = vec![
-        SerializerInfo::new(CONTENT_TYPE_JSON, false),
-        SerializerInfo::new(CONTENT_TYPE_YAML, false),
-    ];
-    supported.push(SerializerInfo::new(CONTENT_TYPE_PROTOBUF, false));
-    let s = negotiate_input_serializer(ctx.header("content-type"), false, &supported)
+    static SUPPORTED: LazyLock<[SerializerInfo; 3]> = LazyLock::new(|| {
+        [CONTENT_TYPE_JSON, CONTENT_TYPE_YAML, CONTENT_TYPE_PROTOBUF]
+            .map(|t| SerializerInfo::new(t, false))
+    });
+    let s = negotiate_input_serializer(ctx.header("content-type"), false, &*SUPPORTED)
         .map_err(|e| e.to_status_error())?;
     Ok(match s.media_type.as_str() {
         CONTENT_TYPE_YAML => BodyFormat::Yaml,
@@ -580,6 +583,68 @@ pub(super) fn decode_body(
     url_name: Option<&str>,
 ) -> Result<(Value, Vec<String>), StatusError> {
     let format = body_format(ctx)?;
+    let (mut obj, warnings) = match decode_typed(ctx, info, body, format) {
+        Some(obj) => (obj, Vec::new()),
+        None => decode_general(ctx, info, body, format)?,
+    };
+    if info.namespaced {
+        let ns = obj.namespace();
+        if !ns.is_empty() && ns != namespace {
+            return Err(StatusError::new_bad_request(
+                "the namespace of the provided object does not match the namespace sent on the request",
+            ));
+        }
+    }
+    if let Some(name) = url_name
+        && obj.name() != name
+    {
+        if obj.name().is_empty() {
+            obj.set_meta_str("name", name);
+        } else {
+            return Err(StatusError::new_bad_request(&format!(
+                "the name of the object ({}) does not match the name on the URL ({})",
+                obj.name(),
+                name
+            )));
+        }
+    }
+    Ok((crate::conversion::to_storage(obj, info), warnings))
+}
+
+/// The common case of [`decode_body`]: a JSON body of a built-in kind read straight into its
+/// type. `None` sends the body down the general path: another format, a body the type rejects
+/// or that does not name its type (the general path words the error or fills the type in), an
+/// unknown `fieldValidation` value, or (unless unknown and repeated members are ignored) a body
+/// with either, whose warnings or errors the general path words.
+fn decode_typed(ctx: &Ctx, info: &ResourceInfo, body: &[u8], format: BodyFormat) -> Option<Value> {
+    if format != BodyFormat::Json {
+        return None;
+    }
+    let ops = crate::kinds::lookup(&info.group, &info.version, &info.kind)?;
+    let ignore = match ctx.param("fieldValidation").unwrap_or("Warn") {
+        "Ignore" => true,
+        "Warn" | "Strict" | "" => false,
+        _ => return None,
+    };
+    let decoded = if crate::api::strategy::defaults_on_decode(&info.group, &info.kind) {
+        crate::api::strategy::decode_json_defaulted(body)
+    } else {
+        (ops.decode_json)(body)
+    };
+    // The type checked the apiVersion and kind the body names against its own.
+    let (typed, seen) = decoded.ok()?;
+    (seen.kind && seen.api_version && (ignore || seen.clean())).then(|| with_type(typed, info))
+}
+
+/// [`decode_body`] for any body: parsed, converted to the request's version and checked, then
+/// (for built-in kinds) taken through the type, with strict checks where the body may need
+/// them.
+fn decode_general(
+    ctx: &Ctx,
+    info: &ResourceInfo,
+    body: &[u8],
+    format: BodyFormat,
+) -> Result<(Value, Vec<String>), StatusError> {
     let (raw, duplicates) = decode_raw_checked(body, format)?;
     let mut obj = crate::conversion::to_request_version(raw, info);
     check_type(&mut obj, info)?;
@@ -604,28 +669,7 @@ pub(super) fn decode_body(
         }
         obj = with_type(typed, info);
     }
-    if info.namespaced {
-        let ns = obj.namespace();
-        if !ns.is_empty() && ns != namespace {
-            return Err(StatusError::new_bad_request(
-                "the namespace of the provided object does not match the namespace sent on the request",
-            ));
-        }
-    }
-    if let Some(name) = url_name
-        && obj.name() != name
-    {
-        if obj.name().is_empty() {
-            obj.set_meta_str("name", name);
-        } else {
-            return Err(StatusError::new_bad_request(&format!(
-                "the name of the object ({}) does not match the name on the URL ({})",
-                obj.name(),
-                name
-            )));
-        }
-    }
-    Ok((crate::conversion::to_storage(obj, info), warnings))
+    Ok((obj, warnings))
 }
 
 /// Whether `typed` (an object after the typed round trip) lacks a member `raw` (the object

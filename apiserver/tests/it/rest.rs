@@ -592,6 +592,30 @@ async fn test_field_validation_warn_for_builtin_kinds() {
     assert!(warnings(&r).is_empty());
     let r = s.call("PUT", &format!("{CM}/c?fieldValidation=Strict"), &json, body).await;
     assert_status(&r, 400, "BadRequest", r#"strict decoding error: unknown field "nope""#);
+    // Pods (decoded with their defaults) likewise, in containers and in label maps.
+    let pods = "/api/v1/namespaces/default/pods";
+    let body = br#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","labels":{"a":"1","a":"2"}},"spec":{"containers":[{"name":"c","image":"i","imagePullPolicyy":"Never"}]}}"#;
+    let r = s.call("POST", pods, &json, body).await;
+    assert_eq!(r.code, 201, "{:?}", r.body);
+    assert_eq!(
+        warnings(&r),
+        [
+            r#"duplicate field "metadata.labels.a""#,
+            r#"unknown field "spec.containers[0].imagePullPolicyy""#
+        ]
+    );
+    assert_eq!(r.body["metadata"]["labels"]["a"], "2");
+    assert_eq!(r.body["spec"]["containers"][0]["imagePullPolicy"], "Always");
+    let r = s.call("POST", &format!("{pods}?fieldValidation=Strict"), &json, body).await;
+    assert_eq!(r.code, 400, "{:?}", r.body);
+    let r = s.call("POST", &format!("{pods}?fieldValidation=Bogus"), &json, body).await;
+    assert_status(&r, 400, "BadRequest", "fieldValidation parameter unsupported value: Bogus");
+    // A body that leaves out its type is filled in from the URL as before.
+    let body = br#"{"metadata":{"name":"q"},"spec":{"containers":[{"name":"c","image":"i"}]}}"#;
+    let r = s.call("POST", pods, &json, body).await;
+    assert_eq!(r.code, 201, "{:?}", r.body);
+    assert_eq!(r.body["kind"], "Pod");
+    assert!(warnings(&r).is_empty(), "{:?}", warnings(&r));
     // YAML bodies too.
     let yaml = [("content-type", "application/yaml")];
     let body = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\nsurplus: 1\n";
