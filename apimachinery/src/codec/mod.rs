@@ -7,6 +7,7 @@ pub mod checked;
 pub mod media;
 pub mod meta;
 pub mod protobuf;
+pub mod scan;
 pub mod strict;
 #[cfg(test)]
 mod tests;

@@ -5,6 +5,10 @@
 //! modified; where the empty object holds something the walk does not expect (a list), it
 //! gives up and the general comparison runs.
 
+use std::collections::HashMap;
+use std::hash::Hasher;
+use std::sync::{Arc, LazyLock, Mutex};
+
 use serde_json::{Map, Value};
 
 use super::fieldpath::{PathElement, value_eq};
@@ -65,27 +69,173 @@ impl Node {
     }
 
     /// The `fieldsV1` form (members in the order of their path elements, `.` for a member
-    /// that also has fields below it).
-    pub(super) fn into_fields_v1(self) -> Value {
-        Value::Object(self.emit(false))
+    /// that also has fields below it). Objects made from one template (the pods of one
+    /// ReplicaSet) record the same fields, so the forms of recent tries are kept: copying one
+    /// costs a fraction of building it, as no key is formatted or hashed again.
+    pub(super) fn into_fields_v1(mut self) -> Value {
+        self.sort();
+        let mut hasher = FxHasher(0);
+        self.hash(&mut hasher);
+        let hash = hasher.finish();
+        let cached = RECENT.lock().unwrap_or_else(|e| e.into_inner()).get(&hash).cloned();
+        if let Some(cached) = cached
+            && cached.0.same(&self)
+        {
+            return cached.1.clone();
+        }
+        let value = Value::Object(self.emit(false));
+        let mut recent = RECENT.lock().unwrap_or_else(|e| e.into_inner());
+        if recent.len() >= RECENT_FORMS {
+            recent.clear();
+        }
+        recent.insert(hash, Arc::new((self, value.clone())));
+        value
     }
 
-    fn emit(mut self, include_self: bool) -> Map<String, Value> {
+    fn sort(&mut self) {
+        self.children.sort_by(|a, b| a.0.cmp(&b.0));
+        for (_, child) in &mut self.children {
+            child.sort();
+        }
+    }
+
+    /// Emits a sorted trie.
+    fn emit(&self, include_self: bool) -> Map<String, Value> {
         let mut out = Map::with_capacity(self.children.len() + usize::from(include_self));
         if include_self {
             out.insert(".".into(), Value::Object(Map::new()));
         }
-        self.children.sort_by(|a, b| a.0.cmp(&b.0));
-        for (pe, child) in self.children {
-            let value = if child.children.is_empty() {
-                Map::new()
-            } else {
-                let member = child.member;
-                child.emit(member)
-            };
+        for (pe, child) in &self.children {
+            let value =
+                if child.children.is_empty() { Map::new() } else { child.emit(child.member) };
             out.insert(pe.serialize(), Value::Object(value));
         }
         out
+    }
+
+    /// Whether two tries emit the same form: the same steps, compared exactly (path
+    /// elements' own order counts `1` and `1.0` the same, which print differently).
+    fn same(&self, other: &Node) -> bool {
+        self.member == other.member
+            && self.children.len() == other.children.len()
+            && self.children.iter().zip(&other.children).all(|((a, an), (b, bn))| {
+                let step = match (a, b) {
+                    (PathElement::Field(a), PathElement::Field(b)) => a == b,
+                    (PathElement::Key(a), PathElement::Key(b)) => a == b,
+                    (PathElement::Value(a), PathElement::Value(b)) => a == b,
+                    (PathElement::Index(a), PathElement::Index(b)) => a == b,
+                    _ => false,
+                };
+                step && an.same(bn)
+            })
+    }
+
+    /// A hash agreeing with [`Node::same`].
+    fn hash(&self, h: &mut FxHasher) {
+        h.write_u8(u8::from(self.member));
+        h.write_usize(self.children.len());
+        for (pe, child) in &self.children {
+            match pe {
+                PathElement::Field(f) => {
+                    h.write_u8(0);
+                    h.write(f.as_bytes());
+                }
+                PathElement::Key(fields) => {
+                    h.write_u8(1);
+                    for (k, v) in fields {
+                        h.write(k.as_bytes());
+                        hash_value(v, h);
+                    }
+                }
+                PathElement::Value(v) => {
+                    h.write_u8(2);
+                    hash_value(v, h);
+                }
+                PathElement::Index(i) => {
+                    h.write_u8(3);
+                    h.write_usize(*i);
+                }
+            }
+            child.hash(h);
+        }
+    }
+}
+
+/// How many `fieldsV1` forms are kept; all are dropped when a new one would exceed it.
+const RECENT_FORMS: usize = 32;
+
+type Form = Arc<(Node, Value)>;
+
+/// Recent `fieldsV1` forms of creates by the hash of their (sorted) trie.
+static RECENT: LazyLock<Mutex<HashMap<u64, Form>>> = LazyLock::new(Default::default);
+
+fn hash_value(v: &Value, h: &mut FxHasher) {
+    match v {
+        Value::Null => h.write_u8(0),
+        Value::Bool(b) => h.write_u8(if *b { 2 } else { 1 }),
+        Value::Number(n) => {
+            h.write_u8(3);
+            match (n.as_i64(), n.as_u64(), n.as_f64()) {
+                (Some(i), _, _) => h.write_i64(i),
+                (_, Some(u), _) => h.write_u64(u),
+                (_, _, f) => h.write_u64(f.unwrap_or_default().to_bits() ^ 1),
+            }
+        }
+        Value::String(s) => {
+            h.write_u8(4);
+            h.write(s.as_bytes());
+        }
+        Value::Array(items) => {
+            h.write_u8(5);
+            items.iter().for_each(|i| hash_value(i, h));
+        }
+        Value::Object(m) => {
+            h.write_u8(6);
+            for (k, v) in m {
+                h.write(k.as_bytes());
+                hash_value(v, h);
+            }
+        }
+    }
+}
+
+/// A word-at-a-time hash (rustc's Fx): tries hash a few kilobytes of short names.
+struct FxHasher(u64);
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().expect("eight bytes")));
+        }
+        let last = chunks.remainder().iter().rev().fold(0u64, |w, b| (w << 8) | u64::from(*b));
+        self.add(last ^ ((bytes.len() as u64) << 56));
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn write_i64(&mut self, i: i64) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
@@ -163,5 +313,85 @@ impl<'s> Walker<'s> {
         }
         node.member = l.is_none();
         Some(node)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn leaf() -> Node {
+        Node { member: true, children: Vec::new() }
+    }
+
+    fn trie(port: Value, name: &str) -> Node {
+        let item = Node {
+            member: true,
+            children: vec![
+                (PathElement::field("protocol"), leaf()),
+                (PathElement::field("containerPort"), leaf()),
+            ],
+        };
+        let ports = Node {
+            member: false,
+            children: vec![(
+                PathElement::key(vec![
+                    ("containerPort".into(), port),
+                    ("protocol".into(), json!("TCP")),
+                ]),
+                item,
+            )],
+        };
+        Node {
+            member: false,
+            children: vec![
+                (
+                    PathElement::field("spec"),
+                    Node {
+                        member: false,
+                        children: vec![
+                            (PathElement::field(name), leaf()),
+                            (PathElement::field("ports"), ports),
+                            (PathElement::Index(2), leaf()),
+                            (PathElement::Value(json!("x")), leaf()),
+                        ],
+                    },
+                ),
+                (
+                    PathElement::field("metadata"),
+                    Node { member: false, children: vec![(PathElement::field("name"), leaf())] },
+                ),
+            ],
+        }
+    }
+
+    fn built(mut node: Node) -> Value {
+        node.sort();
+        Value::Object(node.emit(false))
+    }
+
+    /// A form taken from the recent ones is the one building it gives, for tries seen
+    /// before, tries that differ in one step, and more distinct tries than are kept.
+    #[test]
+    fn recent_forms_are_the_built_ones() {
+        let first = trie(json!(80), "a").into_fields_v1();
+        assert_eq!(first, built(trie(json!(80), "a")));
+        assert_eq!(
+            first.pointer("/f:spec/f:ports").unwrap().as_object().unwrap().keys().next().unwrap(),
+            r#"k:{"containerPort":80,"protocol":"TCP"}"#
+        );
+        assert_eq!(trie(json!(80), "a").into_fields_v1(), first);
+        for n in 0..3 * RECENT_FORMS {
+            let name = format!("f{}", n % (RECENT_FORMS + 5));
+            let port = if n % 2 == 0 { json!(80) } else { json!(8080) };
+            let got = trie(port.clone(), &name).into_fields_v1();
+            assert_eq!(got, built(trie(port, &name)), "{name}");
+        }
+        // 80 and 80.0 are one path element to the field set but not one form.
+        let float = trie(json!(80.0), "a");
+        assert!(!float.same(&trie(json!(80), "a")));
+        assert_eq!(float.into_fields_v1(), built(trie(json!(80.0), "a")));
     }
 }

@@ -155,22 +155,11 @@ pub fn indexers(group: &str, resource: &str) -> Vec<Indexer> {
     }
 }
 
-/// A pod's `spec.nodeName` from its stored JSON, reading only that path: the value
+/// A pod's `spec.nodeName` from its stored JSON, scanning only for that path: the value
 /// [`field_value`] gives for the decoded object ("" when unset or null), or `None` when the
-/// bytes do not hold a pod-shaped object.
+/// scan cannot tell (the cache then counts the pod under every node).
 fn pod_node_name(bytes: &[u8]) -> Option<String> {
-    #[derive(serde::Deserialize)]
-    struct Pod {
-        #[serde(default)]
-        spec: Option<Spec>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Spec {
-        #[serde(default, rename = "nodeName")]
-        node_name: Option<String>,
-    }
-    let pod: Pod = serde_json::from_slice(bytes).ok()?;
-    Some(pod.spec.and_then(|s| s.node_name).unwrap_or_default())
+    apimachinery::codec::scan::string_at(bytes, &["spec", "nodeName"])
 }
 
 /// Reads a selectable field of an object as the string upstream compares.
@@ -307,8 +296,14 @@ mod tests {
     fn pod_node_name_of_undecodable_bytes_is_unknown() {
         let escaped = br#"{"spec": {"nodeName": "n\u00e9\/x"}}"#;
         assert_eq!(pod_node_name(escaped), Some("n\u{e9}/x".to_string()));
-        let bad: [&[u8]; 5] =
-            [b"not json", b"[1,2]", br#"{"spec": 5}"#, br#"{"spec": {"nodeName": 7}}"#, b""];
+        let bad: [&[u8]; 6] = [
+            b"not json",
+            b"[1,2]",
+            br#"{"spec": 5}"#,
+            br#"{"spec": {"nodeName": 7}}"#,
+            b"",
+            br#"{"spec": {"nodeName": "a"}"#,
+        ];
         for bad in bad {
             assert_eq!(pod_node_name(bad), None, "{}", String::from_utf8_lossy(bad));
         }
