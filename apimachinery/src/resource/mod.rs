@@ -377,15 +377,28 @@ impl Quantity {
         if scale < NANO {
             return None;
         }
-        let shifted = format!("{}{}", parts.num, parts.denom);
-        let value: i64 = shifted.parse().ok()?;
+        // The digits of the number and its fraction read as one integer.
+        let mut shifted = parts.num.bytes().chain(parts.denom.bytes()).peekable();
+        let leading_zero = shifted.peek() == Some(&b'0');
+        let mut value: i64 = 0;
+        for d in shifted {
+            if !d.is_ascii_digit() {
+                return None;
+            }
+            value = value.checked_mul(10)?.checked_add(i64::from(d - b'0'))?;
+        }
+        if digits == 0 {
+            return None;
+        }
         let mut result = value.checked_mul(mantissa)?;
         if !parts.positive {
             result = -result;
         }
         let canonical = match format {
             Format::BinarySI => exponent % 10 == 0 && value & 0x07 != 0,
-            _ => scale % 3 == 0 && !shifted.ends_with("000") && !shifted.starts_with('0'),
+            // No three trailing zeros (the last three digits are the value's remainder) and
+            // no leading zero.
+            _ => scale % 3 == 0 && !(digits >= 3 && value % 1000 == 0) && !leading_zero,
         };
         Some(Self {
             amount: Amount::Int(IntAmount::new(result, scale)),

@@ -341,13 +341,7 @@ pub trait Storage: Send + Sync {
 /// Rejects keys upstream's `PrepareKey` rejects: empty, `/`, and any with `.` or `..` segments.
 /// (The resource-prefix check belongs to the layer that knows the resource.)
 pub fn validate_key(key: &str) -> Result<(), StorageError> {
-    let dot_segment = |seg: &str| {
-        key == seg
-            || key.starts_with(&format!("{seg}/"))
-            || key.ends_with(&format!("/{seg}"))
-            || key.contains(&format!("/{seg}/"))
-    };
-    if dot_segment("..") || dot_segment(".") {
+    if key.split('/').any(|seg| seg == "." || seg == "..") {
         return Err(StorageError::InvalidKey(format!(
             "invalid key: {}",
             apimachinery::gofmt::quote(key)
