@@ -48,7 +48,11 @@ struct Raw<'a> {
 
 impl Raw<'_> {
     fn is(&self, name: &str) -> bool {
-        if self.escaped { self.decode().is_some_and(|s| s == name) } else { self.bytes == name.as_bytes() }
+        if self.escaped {
+            self.decode().is_some_and(|s| s == name)
+        } else {
+            self.bytes == name.as_bytes()
+        }
     }
 
     fn decode(&self) -> Option<String> {
