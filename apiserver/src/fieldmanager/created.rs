@@ -12,7 +12,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 use serde_json::{Map, Value};
 
 use super::fieldpath::{PathElement, value_eq};
-use super::schema::Ty;
+use super::schema::{FastHasher, Ty};
 use super::typed::{Kind, Walker, is_empty_container};
 use super::updater::ResetFields;
 use super::{UNOWNED_METADATA, UNOWNED_TOP};
@@ -74,7 +74,7 @@ impl Node {
     /// costs a fraction of building it, as no key is formatted or hashed again.
     pub(super) fn into_fields_v1(mut self) -> Value {
         self.sort();
-        let mut hasher = FxHasher(0);
+        let mut hasher = FastHasher::default();
         self.hash(&mut hasher);
         let hash = hasher.finish();
         let cached = RECENT.lock().unwrap_or_else(|e| e.into_inner()).get(&hash).cloned();
@@ -131,7 +131,7 @@ impl Node {
     }
 
     /// A hash agreeing with [`Node::same`].
-    fn hash(&self, h: &mut FxHasher) {
+    fn hash(&self, h: &mut FastHasher) {
         h.write_u8(u8::from(self.member));
         h.write_usize(self.children.len());
         for (pe, child) in &self.children {
@@ -169,7 +169,7 @@ type Form = Arc<(Node, Value)>;
 /// Recent `fieldsV1` forms of creates by the hash of their (sorted) trie.
 static RECENT: LazyLock<Mutex<HashMap<u64, Form>>> = LazyLock::new(Default::default);
 
-fn hash_value(v: &Value, h: &mut FxHasher) {
+fn hash_value(v: &Value, h: &mut FastHasher) {
     match v {
         Value::Null => h.write_u8(0),
         Value::Bool(b) => h.write_u8(if *b { 2 } else { 1 }),
@@ -196,46 +196,6 @@ fn hash_value(v: &Value, h: &mut FxHasher) {
                 hash_value(v, h);
             }
         }
-    }
-}
-
-/// A word-at-a-time hash (rustc's Fx): tries hash a few kilobytes of short names.
-struct FxHasher(u64);
-
-impl FxHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.add(u64::from_le_bytes(c.try_into().expect("eight bytes")));
-        }
-        let last = chunks.remainder().iter().rev().fold(0u64, |w, b| (w << 8) | u64::from(*b));
-        self.add(last ^ ((bytes.len() as u64) << 56));
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    fn write_i64(&mut self, i: i64) {
-        self.add(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
     }
 }
 

@@ -128,10 +128,9 @@ impl Hasher for FastHasher {
         for c in &mut chunks {
             self.add(u64::from_le_bytes(c.try_into().unwrap_or_default()));
         }
-        let mut last = [0u8; 8];
         let rest = chunks.remainder();
-        last[..rest.len()].copy_from_slice(rest);
-        self.add(u64::from_le_bytes(last) ^ ((rest.len() as u64) << 56));
+        let last = rest.iter().rev().fold(0u64, |w, b| (w << 8) | u64::from(*b));
+        self.add(last ^ ((rest.len() as u64) << 56));
     }
     fn write_u8(&mut self, n: u8) {
         self.add(u64::from(n));

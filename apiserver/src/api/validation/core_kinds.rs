@@ -965,18 +965,17 @@ fn validate_resource_requirements(
         if let Some(limit) = limits.get(name) {
             let lim = ParsedQuantity::parse(&limit.0).ok();
             if let (Some(req), Some(lim)) = (req, lim) {
-                let shown_lim = lim.to_string();
                 if req != lim && !is_overcommit_allowed(name) {
                     errs.push(Error::invalid(
                         &req_path,
                         req.to_string(),
-                        format!("must be equal to {name} limit of {shown_lim}"),
+                        format!("must be equal to {name} limit of {lim}"),
                     ));
                 } else if req > lim {
                     errs.push(Error::invalid(
                         &req_path,
                         req.to_string(),
-                        format!("must be less than or equal to {name} limit of {shown_lim}"),
+                        format!("must be less than or equal to {name} limit of {lim}"),
                     ));
                 }
             }
