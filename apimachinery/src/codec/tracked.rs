@@ -74,57 +74,65 @@ struct Tracked<'n, D> {
 }
 
 impl<'n, D> Tracked<'n, D> {
-    fn visitor<V>(&self, visitor: V) -> TrackedVisitor<'n, V> {
-        TrackedVisitor { visitor, notes: self.notes, top: self.top }
+    fn split<V>(self, visitor: V) -> (D, TrackedVisitor<'n, V>) {
+        (self.de, TrackedVisitor { visitor, notes: self.notes, top: self.top })
     }
 }
 
+/// A `Deserializer` method that hands the inner deserializer the wrapped visitor `split` gives.
 macro_rules! forward {
     ($($method:ident($($arg:ident: $ty:ty),*);)*) => {
         $(
             fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, D::Error> {
-                let visitor = self.visitor(visitor);
-                self.de.$method($($arg,)* visitor)
+                let (de, visitor) = self.split(visitor);
+                de.$method($($arg,)* visitor)
             }
         )*
+    };
+}
+
+/// Calls `$m!` with every `Deserializer` method but `deserialize_ignored_any`.
+macro_rules! deserialize_methods {
+    ($m:ident) => {
+        $m! {
+            deserialize_any();
+            deserialize_bool();
+            deserialize_i8();
+            deserialize_i16();
+            deserialize_i32();
+            deserialize_i64();
+            deserialize_i128();
+            deserialize_u8();
+            deserialize_u16();
+            deserialize_u32();
+            deserialize_u64();
+            deserialize_u128();
+            deserialize_f32();
+            deserialize_f64();
+            deserialize_char();
+            deserialize_str();
+            deserialize_string();
+            deserialize_bytes();
+            deserialize_byte_buf();
+            deserialize_option();
+            deserialize_unit();
+            deserialize_unit_struct(name: &'static str);
+            deserialize_newtype_struct(name: &'static str);
+            deserialize_seq();
+            deserialize_tuple(len: usize);
+            deserialize_tuple_struct(name: &'static str, len: usize);
+            deserialize_map();
+            deserialize_struct(name: &'static str, fields: &'static [&'static str]);
+            deserialize_enum(name: &'static str, variants: &'static [&'static str]);
+            deserialize_identifier();
+        }
     };
 }
 
 impl<'de, D: Deserializer<'de>> Deserializer<'de> for Tracked<'_, D> {
     type Error = D::Error;
 
-    forward! {
-        deserialize_any();
-        deserialize_bool();
-        deserialize_i8();
-        deserialize_i16();
-        deserialize_i32();
-        deserialize_i64();
-        deserialize_i128();
-        deserialize_u8();
-        deserialize_u16();
-        deserialize_u32();
-        deserialize_u64();
-        deserialize_u128();
-        deserialize_f32();
-        deserialize_f64();
-        deserialize_char();
-        deserialize_str();
-        deserialize_string();
-        deserialize_bytes();
-        deserialize_byte_buf();
-        deserialize_option();
-        deserialize_unit();
-        deserialize_unit_struct(name: &'static str);
-        deserialize_newtype_struct(name: &'static str);
-        deserialize_seq();
-        deserialize_tuple(len: usize);
-        deserialize_tuple_struct(name: &'static str, len: usize);
-        deserialize_map();
-        deserialize_struct(name: &'static str, fields: &'static [&'static str]);
-        deserialize_enum(name: &'static str, variants: &'static [&'static str]);
-        deserialize_identifier();
-    }
+    deserialize_methods!(forward);
 
     /// A type skips a member by reading it as `IgnoredAny`.
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
@@ -143,6 +151,32 @@ struct TrackedVisitor<'n, V> {
     top: bool,
 }
 
+/// Calls `$m!` with every `Visitor` method taking a scalar other than a string.
+macro_rules! scalar_visits {
+    ($m:ident) => {
+        $m! {
+            visit_bool(bool);
+            visit_i8(i8);
+            visit_i16(i16);
+            visit_i32(i32);
+            visit_i64(i64);
+            visit_i128(i128);
+            visit_u8(u8);
+            visit_u16(u16);
+            visit_u32(u32);
+            visit_u64(u64);
+            visit_u128(u128);
+            visit_f32(f32);
+            visit_f64(f64);
+            visit_char(char);
+            visit_bytes(&[u8]);
+            visit_borrowed_bytes(&'de [u8]);
+            visit_byte_buf(Vec<u8>);
+        }
+    };
+}
+
+/// A `Visitor` method passed straight to the wrapped visitor.
 macro_rules! pass {
     ($($method:ident($ty:ty);)*) => {
         $(
@@ -160,27 +194,11 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for TrackedVisitor<'_, V> {
         self.visitor.expecting(f)
     }
 
+    scalar_visits!(pass);
     pass! {
-        visit_bool(bool);
-        visit_i8(i8);
-        visit_i16(i16);
-        visit_i32(i32);
-        visit_i64(i64);
-        visit_i128(i128);
-        visit_u8(u8);
-        visit_u16(u16);
-        visit_u32(u32);
-        visit_u64(u64);
-        visit_u128(u128);
-        visit_f32(f32);
-        visit_f64(f64);
-        visit_char(char);
         visit_str(&str);
         visit_borrowed_str(&'de str);
         visit_string(String);
-        visit_bytes(&[u8]);
-        visit_borrowed_bytes(&'de [u8]);
-        visit_byte_buf(Vec<u8>);
     }
 
     fn visit_none<E: de::Error>(self) -> Result<V::Value, E> {
@@ -318,56 +336,16 @@ struct KeyDe<'k, D> {
 }
 
 impl<'k, D> KeyDe<'k, D> {
-    fn visitor<V>(self, visitor: V) -> (D, KeyVisitor<'k, V>) {
+    fn split<V>(self, visitor: V) -> (D, KeyVisitor<'k, V>) {
         (self.de, KeyVisitor { visitor, key: self.key })
     }
-}
-
-macro_rules! forward_key {
-    ($($method:ident($($arg:ident: $ty:ty),*);)*) => {
-        $(
-            fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, D::Error> {
-                let (de, visitor) = self.visitor(visitor);
-                de.$method($($arg,)* visitor)
-            }
-        )*
-    };
 }
 
 impl<'de, D: Deserializer<'de>> Deserializer<'de> for KeyDe<'_, D> {
     type Error = D::Error;
 
-    forward_key! {
-        deserialize_any();
-        deserialize_bool();
-        deserialize_i8();
-        deserialize_i16();
-        deserialize_i32();
-        deserialize_i64();
-        deserialize_i128();
-        deserialize_u8();
-        deserialize_u16();
-        deserialize_u32();
-        deserialize_u64();
-        deserialize_u128();
-        deserialize_f32();
-        deserialize_f64();
-        deserialize_char();
-        deserialize_str();
-        deserialize_string();
-        deserialize_bytes();
-        deserialize_byte_buf();
-        deserialize_option();
-        deserialize_unit();
-        deserialize_unit_struct(name: &'static str);
-        deserialize_newtype_struct(name: &'static str);
-        deserialize_seq();
-        deserialize_tuple(len: usize);
-        deserialize_tuple_struct(name: &'static str, len: usize);
-        deserialize_map();
-        deserialize_struct(name: &'static str, fields: &'static [&'static str]);
-        deserialize_enum(name: &'static str, variants: &'static [&'static str]);
-        deserialize_identifier();
+    deserialize_methods!(forward);
+    forward! {
         deserialize_ignored_any();
     }
 
@@ -410,25 +388,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for KeyVisitor<'_, V> {
     }
 
     // Keys in JSON are strings; the rest only pass through.
-    pass! {
-        visit_bool(bool);
-        visit_i8(i8);
-        visit_i16(i16);
-        visit_i32(i32);
-        visit_i64(i64);
-        visit_i128(i128);
-        visit_u8(u8);
-        visit_u16(u16);
-        visit_u32(u32);
-        visit_u64(u64);
-        visit_u128(u128);
-        visit_f32(f32);
-        visit_f64(f64);
-        visit_char(char);
-        visit_bytes(&[u8]);
-        visit_borrowed_bytes(&'de [u8]);
-        visit_byte_buf(Vec<u8>);
-    }
+    scalar_visits!(pass);
 
     fn visit_none<E: de::Error>(self) -> Result<V::Value, E> {
         self.visitor.visit_none()
