@@ -449,6 +449,26 @@ mod tests {
         assert!(!seen(r#"{"metadata":{"name":"a"}}"#).unknown);
     }
 
+    /// Schemas nested as `items` are read by their own visitor over the same map, and stay
+    /// tracked.
+    #[test]
+    fn nested_schemas_are_tracked() {
+        use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+        let crd = |items: &str| {
+            format!(
+                r#"{{"spec":{{"group":"g","names":{{"plural":"a","kind":"A"}},"scope":"Namespaced",
+                   "versions":[{{"name":"v1","served":true,"storage":true,
+                   "schema":{{"openAPIV3Schema":{{"type":"array","items":{items}}}}}}}]}}}}"#
+            )
+        };
+        let read = |body: String| {
+            decode_json_tracked::<CustomResourceDefinition>(body.as_bytes()).expect("decodes").1
+        };
+        assert!(read(crd(r#"{"type":"string"}"#)).clean());
+        assert!(read(crd(r#"{"type":"string","bogus":1}"#)).unknown);
+        assert!(read(crd(r#"{"type":"string","type":"integer"}"#)).repeated);
+    }
+
     #[test]
     fn repeated_keys_are_noted_in_structs_and_maps() {
         let s = seen(r#"{"metadata":{"name":"a","name":"b"}}"#);
