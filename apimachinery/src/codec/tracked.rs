@@ -226,7 +226,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for TrackedVisitor<'_, V> {
             map,
             notes: self.notes,
             top: self.top,
-            keys: Vec::new(),
+            keys: Keys::default(),
         })
     }
 
@@ -261,7 +261,29 @@ struct TrackedMap<'n, A> {
     notes: &'n Notes,
     top: bool,
     /// Hashes of the keys read so far.
-    keys: Vec<u64>,
+    keys: Keys,
+}
+
+/// The key hashes of one object: most objects have a few members, kept without allocating.
+#[derive(Default)]
+struct Keys {
+    inline: [u64; 8],
+    len: usize,
+    more: Vec<u64>,
+}
+
+impl Keys {
+    /// Adds `hash`, telling whether it was there already.
+    fn insert(&mut self, hash: u64) -> bool {
+        let seen = self.inline[..self.len].contains(&hash) || self.more.contains(&hash);
+        if self.len < self.inline.len() {
+            self.inline[self.len] = hash;
+            self.len += 1;
+        } else {
+            self.more.push(hash);
+        }
+        seen
+    }
 }
 
 impl<'de, A: MapAccess<'de>> MapAccess<'de> for TrackedMap<'_, A> {
@@ -274,10 +296,9 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for TrackedMap<'_, A> {
         let mut key = None;
         let got = self.map.next_key_seed(KeySeed { seed, key: &mut key })?;
         if let Some((hash, kind, api_version)) = key {
-            if self.keys.contains(&hash) {
+            if self.keys.insert(hash) {
                 self.notes.repeated.set(true);
             }
-            self.keys.push(hash);
             if self.top {
                 if kind {
                     self.notes.kind.set(true);
@@ -478,6 +499,13 @@ mod tests {
         // The same key in different objects is no repeat.
         assert!(!seen(r#"{"metadata":{"name":"a","labels":{"name":"b"}}}"#).repeated);
         assert!(!seen(r#"{"spec":{"containers":[{"name":"a"},{"name":"b"}]}}"#).repeated);
+        // Past the first eight members of an object too.
+        let many: Vec<String> = (0..12).map(|i| format!(r#""k{i}":"v""#)).collect();
+        let labels =
+            |extra: &str| format!(r#"{{"metadata":{{"labels":{{{}{extra}}}}}}}"#, many.join(","));
+        assert!(!seen(&labels("")).repeated);
+        assert!(seen(&labels(r#","k11":"w""#)).repeated);
+        assert!(seen(&labels(r#","k2":"w""#)).repeated);
     }
 
     #[test]
