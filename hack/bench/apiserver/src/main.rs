@@ -684,8 +684,6 @@ async fn watch_pods(
     Ok(Watched { watchers, events, all_delivered, creates, delivered, reopened })
 }
 
-/// Raw etcd puts of `size`-byte values from `clients` tasks for `secs` seconds: the ceiling an
-/// etcd-backed create can approach.
 /// How the etcd baseline writes each key.
 #[derive(Clone, Copy, PartialEq)]
 enum RawWrite {
@@ -696,6 +694,9 @@ enum RawWrite {
     Create,
 }
 
+/// Raw etcd writes of `size`-byte values from `clients` tasks for `secs` seconds: plain puts
+/// are the ceiling an etcd-backed create can approach, guarded puts what etcd itself spends on
+/// one.
 async fn etcd_puts(
     endpoint: &str,
     clients: usize,
