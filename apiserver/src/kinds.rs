@@ -36,14 +36,32 @@ impl std::fmt::Debug for KindOps {
 fn roundtrip<T: serde::de::DeserializeOwned + serde::Serialize>(
     v: &Value,
 ) -> Result<Value, serde_json::Error> {
-    let typed: T = T::deserialize(v)?;
+    roundtrip_with::<T>(v, |_| {})
+}
+
+/// The typed round trip, with `prepare` applied to the typed object on the way.
+pub fn roundtrip_with<T: serde::de::DeserializeOwned + serde::Serialize>(
+    v: &Value,
+    prepare: impl FnOnce(&mut T),
+) -> Result<Value, serde_json::Error> {
+    let mut typed = T::deserialize(v)?;
+    prepare(&mut typed);
     serde_json::to_value(typed)
 }
 
 fn decode_json<T: serde::de::DeserializeOwned + serde::Serialize>(
     body: &[u8],
 ) -> Result<Decoded, serde_json::Error> {
-    let (typed, seen) = apimachinery::codec::decode_json_tracked::<T>(body)?;
+    decode_json_with::<T>(body, |_| {})
+}
+
+/// The straight read of a JSON body, with `prepare` applied to the typed object on the way.
+pub fn decode_json_with<T: serde::de::DeserializeOwned + serde::Serialize>(
+    body: &[u8],
+    prepare: impl FnOnce(&mut T),
+) -> Result<Decoded, serde_json::Error> {
+    let (mut typed, seen) = apimachinery::codec::decode_json_tracked::<T>(body)?;
+    prepare(&mut typed);
     Ok((serde_json::to_value(typed)?, seen))
 }
 

@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::defaults::core::default_pod;
 use super::{api_version_of, default_object, with_typed};
+use crate::kinds::KindOps;
 
 /// The status a new object of `group`/`kind` starts with, as a Go server writes it (fields
 /// without `omitempty` appear as zeroes); `None` when the kind keeps what the client sent.
@@ -119,32 +120,28 @@ pub fn prepare_for_create(group: &str, kind: &str, obj: &mut Value) {
 }
 
 /// Whether decoding a request body of `group`/`kind` applies the kind's defaults in the same
-/// pass that reads it into its wire type ([`decode_defaulted`]), as upstream's decoding does.
+/// pass that reads it into its wire type ([`body_reads`]), as upstream's decoding does.
 /// Only the busiest kind: for it a create then skips reading the whole object into its type a
 /// second time ([`prepare_defaulted_for_create`]).
 pub fn defaults_on_decode(group: &str, kind: &str) -> bool {
     (group, kind) == ("", "Pod")
 }
 
-/// Reads an object of a kind [`defaults_on_decode`] names through its wire type, applying its
-/// defaults on the way (what [`crate::kinds::KindOps`]' round trip does for the other kinds).
-pub fn decode_defaulted(obj: &Value) -> Result<Value, serde_json::Error> {
-    use serde::Deserialize;
-    let mut pod = core::Pod::deserialize(obj)?;
-    default_pod(&mut pod);
-    serde_json::to_value(pod)
-}
-
-/// [`decode_defaulted`] for a JSON body, read straight into the wire type (what
-/// [`crate::kinds::KindOps`]' `decode_json` does for the other kinds).
-pub fn decode_json_defaulted(body: &[u8]) -> Result<crate::kinds::Decoded, serde_json::Error> {
-    let (mut pod, seen) = apimachinery::codec::decode_json_tracked::<core::Pod>(body)?;
-    default_pod(&mut pod);
-    Ok((serde_json::to_value(pod)?, seen))
+/// The typed reads of a request body of `group`/`kind` (`ops` are the kind's): the kind's own,
+/// or, for a kind [`defaults_on_decode`] names, the same reads applying its defaults.
+pub fn body_reads(group: &str, kind: &str, ops: KindOps) -> KindOps {
+    if !defaults_on_decode(group, kind) {
+        return ops;
+    }
+    KindOps {
+        roundtrip: |v| crate::kinds::roundtrip_with::<core::Pod>(v, default_pod),
+        decode_json: |body| crate::kinds::decode_json_with::<core::Pod>(body, default_pod),
+        ..ops
+    }
 }
 
 /// [`prepare_for_create`] for an object whose defaults were applied when it was decoded
-/// ([`decode_defaulted`]): a pod's initial status is built from the few fields it depends on
+/// ([`body_reads`]): a pod's initial status is built from the few fields it depends on
 /// instead of reading the whole pod into its type again.
 pub fn prepare_defaulted_for_create(group: &str, kind: &str, obj: &mut Value) {
     if !defaults_on_decode(group, kind) {
@@ -468,15 +465,14 @@ mod tests {
                 Some(json!({})),
             ),
         ];
+        let ops = crate::kinds::lookup("", "v1", "Pod").unwrap();
+        let reads = super::body_reads("", "Pod", ops);
         for raw in cases {
-            let mut general =
-                crate::kinds::lookup("", "v1", "Pod").map(|ops| (ops.roundtrip)(&raw));
-            let mut general = general.take().unwrap().unwrap();
+            let mut general = (ops.roundtrip)(&raw).unwrap();
             super::prepare_for_create("", "Pod", &mut general);
-            let mut defaulted = super::decode_defaulted(&raw).unwrap();
+            let mut defaulted = (reads.roundtrip)(&raw).unwrap();
             // A JSON body read straight into the type gets the same defaults.
-            let (straight, seen) =
-                super::decode_json_defaulted(&serde_json::to_vec(&raw).unwrap()).unwrap();
+            let (straight, seen) = (reads.decode_json)(&serde_json::to_vec(&raw).unwrap()).unwrap();
             assert_eq!(straight, defaulted, "{raw}");
             assert!(seen.clean(), "{raw}");
             super::prepare_defaulted_for_create("", "Pod", &mut defaulted);

@@ -621,18 +621,14 @@ fn decode_typed(ctx: &Ctx, info: &ResourceInfo, body: &[u8], format: BodyFormat)
         return None;
     }
     let ops = crate::kinds::lookup(&info.group, &info.version, &info.kind)?;
+    let ops = crate::api::strategy::body_reads(&info.group, &info.kind, ops);
     let ignore = match ctx.param("fieldValidation").unwrap_or("Warn") {
         "Ignore" => true,
         "Warn" | "Strict" | "" => false,
         _ => return None,
     };
-    let decoded = if crate::api::strategy::defaults_on_decode(&info.group, &info.kind) {
-        crate::api::strategy::decode_json_defaulted(body)
-    } else {
-        (ops.decode_json)(body)
-    };
     // The type checked the apiVersion and kind the body names against its own.
-    let (typed, seen) = decoded.ok()?;
+    let (typed, seen) = (ops.decode_json)(body).ok()?;
     (seen.kind && seen.api_version && (ignore || seen.clean())).then(|| with_type(typed, info))
 }
 
@@ -651,11 +647,8 @@ fn decode_general(
     field_validation(ctx, info, body, format)?;
     let mut warnings = Vec::new();
     if let Some(ops) = crate::kinds::lookup(&info.group, &info.version, &info.kind) {
-        let typed = if crate::api::strategy::defaults_on_decode(&info.group, &info.kind) {
-            crate::api::strategy::decode_defaulted(&obj)
-        } else {
-            (ops.roundtrip)(&obj)
-        };
+        let ops = crate::api::strategy::body_reads(&info.group, &info.kind, ops);
+        let typed = (ops.roundtrip)(&obj);
         let typed = typed.map_err(|e| StatusError::new_bad_request(&format!("json: {}", e)))?;
         // fieldValidation=Warn (the default) reports unknown and duplicate fields. The exact
         // check reads the body again, so it runs only when the body may have either: a field
