@@ -31,6 +31,7 @@ const CASES: &[Case] = &[
     Case { name: "get/selectors", run: selectors },
     Case { name: "errors", run: errors },
     Case { name: "serviceaccount/token", run: serviceaccount_token },
+    Case { name: "protobuf/generators", run: protobuf_generators },
     Case { name: "drain/eviction", run: drain_eviction },
     Case { name: "helm/lifecycle", run: helm_lifecycle },
     Case { name: "python/client", run: python_client },
@@ -1106,6 +1107,44 @@ fn serviceaccount_token(ctx: &Ctx) -> Result<()> {
         &err,
         r"(?s).*error: You must be logged in to the server \(Unauthorized\)\n",
     )
+}
+
+/// Objects kubectl's generators send in protobuf keep what Go embeds inline (an ingress rule's
+/// paths), and reading them back in protobuf (`kubectl describe`) leaves unset pointers unset
+/// (a job's deadline and TTL are not printed as zero).
+fn protobuf_generators(ctx: &Ctx) -> Result<()> {
+    let ns = ctx.namespace("pb")?;
+    ctx.kubectl_expect(
+        &["create", "ingress", "web", "-n", &ns, "--rule=foo.com/bar=svc1:8080"],
+        "ingress.networking.k8s.io/web created\n",
+    )?;
+    ctx.kubectl_expect(
+        &[
+            "get",
+            "ingress",
+            "web",
+            "-n",
+            &ns,
+            "-o",
+            "jsonpath={.spec.rules[0].http.paths[0].path} {.spec.rules[0].http.paths[0].backend.service.name}",
+        ],
+        "/bar svc1",
+    )?;
+    let described = ctx.kubectl_ok(&["describe", "ingress", "web", "-n", &ns])?;
+    expect_match("describe ingress", &described, r"(?s).*\n  foo\.com +\n +/bar +svc1:8080 .*")?;
+
+    ctx.kubectl_expect(
+        &["create", "job", "once", "-n", &ns, "--image=busybox", "--", "echo", "hi"],
+        "job.batch/once created\n",
+    )?;
+    let described = ctx.kubectl_ok(&["describe", "job", "once", "-n", &ns])?;
+    expect_match("describe job", &described, r"(?ms).*^Backoff Limit: +6$.*")?;
+    for unset in ["Active Deadline Seconds", "TTL Seconds After Finished"] {
+        if described.contains(unset) {
+            bail!("describe job prints {unset:?}, which the job does not set:\n{described}");
+        }
+    }
+    Ok(())
 }
 
 /// `kubectl drain` cordons a node and evicts its pods through `pods/eviction`, and is held back

@@ -121,8 +121,15 @@ pub(super) fn decode_message(idx: u16, data: &[u8], depth: usize) -> Result<Valu
             let fields = decode_fields(msg, data, depth)?;
             let mut out = Map::new();
             for (field, acc) in msg.fields.iter().zip(fields) {
-                if let Some(v) = field_json(field, acc, depth)? {
-                    out.insert(field.json.to_string(), v);
+                match field_json(field, acc, depth)? {
+                    // An embedded struct (no JSON name of its own, `json:",inline"`): its
+                    // fields are the parent's.
+                    Some(Value::Object(inner)) if field.json.is_empty() => out.extend(inner),
+                    Some(_) if field.json.is_empty() => {}
+                    Some(v) => {
+                        out.insert(field.json.to_string(), v);
+                    }
+                    None => {}
                 }
             }
             Ok(Value::Object(out))

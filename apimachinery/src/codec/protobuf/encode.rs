@@ -115,7 +115,9 @@ pub(super) fn encode_message(
             let mut fields: Vec<&Field> = msg.fields.iter().collect();
             fields.sort_by_key(|f| f.tag);
             for field in fields {
-                encode_field(msg, field, obj.get(field.json), depth, out)?;
+                // An embedded struct (`json:",inline"`) reads its fields from the parent's.
+                let value = if field.json.is_empty() { Some(v) } else { obj.get(field.json) };
+                encode_field(msg, field, value, depth, out)?;
             }
         }
     }

@@ -5,6 +5,7 @@
 use k8s_pb::api::apps::v1 as apps;
 use k8s_pb::api::authentication::v1 as authn;
 use k8s_pb::api::authorization::v1 as authz;
+use k8s_pb::api::batch::v1 as batch;
 use k8s_pb::api::core::v1 as core;
 use k8s_pb::apimachinery::pkg::api::resource::Quantity;
 use k8s_pb::apimachinery::pkg::apis::meta::v1 as meta;
@@ -474,6 +475,123 @@ fn encode_matches_prost_bytes_of_the_same_message() {
     assert_eq!(md.creation_timestamp, Some(meta::Time::default()));
     assert_eq!(md.deletion_timestamp, None);
     assert!(ns.spec.is_some() && ns.status.is_some());
+}
+
+/// Go holds optional scalars such as `activeDeadlineSeconds`, `suspend` or
+/// `deletionGracePeriodSeconds` by pointer: unset they stay off the wire (a Go client reads
+/// them as nil, not as a zero that would fail a job at once or mark a pod as being deleted),
+/// and a zero that is set is written and kept.
+#[test]
+fn pointer_fields_are_written_only_when_set() {
+    let job = json!({"apiVersion": "batch/v1", "kind": "Job",
+                     "metadata": {"name": "j", "creationTimestamp": null},
+                     "spec": {"template": {"metadata": {"creationTimestamp": null},
+                                           "spec": {"containers": []}}}});
+    let data = encode(&job).expect("encode");
+    let unk = Unknown::decode(&data[4..]).expect("envelope");
+    let got = batch::Job::decode(unk.raw.as_deref().unwrap_or_default()).expect("message");
+    let md = got.metadata.expect("metadata");
+    assert_eq!((md.deletion_grace_period_seconds, md.generation), (None, Some(0)));
+    let spec = got.spec.expect("spec");
+    assert_eq!(spec.active_deadline_seconds, None);
+    assert_eq!(spec.ttl_seconds_after_finished, None);
+    assert_eq!(spec.suspend, None);
+    assert_eq!(spec.parallelism, None);
+    let pod = spec.template.and_then(|t| t.spec).expect("pod spec");
+    assert_eq!(pod.active_deadline_seconds, None);
+    assert_eq!(pod.automount_service_account_token, None);
+    // Non-pointer scalars are on the wire even when zero.
+    assert_eq!(pod.host_network, Some(false));
+    assert_eq!(pod.restart_policy.as_deref(), Some(""));
+
+    let mut zeros = job.clone();
+    zeros["spec"]["activeDeadlineSeconds"] = json!(0);
+    zeros["spec"]["suspend"] = json!(false);
+    let data = encode(&zeros).expect("encode");
+    let unk = Unknown::decode(&data[4..]).expect("envelope");
+    let got = batch::Job::decode(unk.raw.as_deref().unwrap_or_default()).expect("message");
+    let spec = got.spec.expect("spec");
+    assert_eq!((spec.active_deadline_seconds, spec.suspend), (Some(0), Some(false)));
+    let back = decode(&data).expect("decode");
+    assert_eq!(back["spec"]["activeDeadlineSeconds"], json!(0));
+    assert_eq!(back["spec"]["suspend"], json!(false));
+    assert!(back["spec"].get("ttlSecondsAfterFinished").is_none());
+    assert!(back["metadata"].get("deletionGracePeriodSeconds").is_none());
+}
+
+/// Go's embedded structs (`json:",inline"`: a volume's source, a probe's handler, an ingress
+/// rule's value) are one message on the wire and the parent's own fields in JSON.
+#[test]
+fn embedded_structs_are_inlined() {
+    let probe = core::Probe {
+        handler: Some(core::ProbeHandler {
+            http_get: Some(core::HttpGetAction {
+                path: s("/healthz"),
+                port: Some(IntOrString { r#type: Some(0), int_val: Some(8080), str_val: s("") }),
+                host: s(""),
+                scheme: s("HTTP"),
+                http_headers: vec![],
+            }),
+            ..Default::default()
+        }),
+        period_seconds: Some(5),
+        ..Default::default()
+    };
+    let volume = core::Volume {
+        name: s("config"),
+        volume_source: Some(core::VolumeSource {
+            config_map: Some(core::ConfigMapVolumeSource {
+                local_object_reference: Some(core::LocalObjectReference { name: s("app") }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+    };
+    let pod = core::Pod {
+        metadata: Some(object_meta("p")),
+        spec: Some(core::PodSpec {
+            containers: vec![core::Container {
+                name: s("c"),
+                image: s("nginx"),
+                readiness_probe: Some(probe),
+                ..Default::default()
+            }],
+            volumes: vec![volume],
+            ..Default::default()
+        }),
+        status: Some(core::PodStatus::default()),
+    };
+    let got = decode(&envelope("v1", "Pod", &pod)).expect("decode");
+    let spec = &got["spec"];
+    assert_eq!(spec["volumes"][0], json!({"name": "config", "configMap": {"name": "app"}}));
+    let probe = &spec["containers"][0]["readinessProbe"];
+    assert_eq!(probe["httpGet"]["path"], json!("/healthz"));
+    assert_eq!(probe["httpGet"]["port"], json!(8080));
+    assert_eq!(probe["periodSeconds"], json!(5));
+    assert!(probe.get("").is_none() && spec["volumes"][0].get("").is_none());
+
+    // And back: the parent's JSON fields fill the embedded message.
+    let data = encode(&got).expect("encode");
+    let unk = Unknown::decode(&data[4..]).expect("envelope");
+    let again = core::Pod::decode(unk.raw.as_deref().unwrap_or_default()).expect("message");
+    let spec = again.spec.expect("spec");
+    let source = spec.volumes[0].volume_source.as_ref().expect("volume source");
+    let config_map = source.config_map.as_ref().expect("configMap");
+    let name = config_map.local_object_reference.as_ref().and_then(|r| r.name.as_deref());
+    assert_eq!(name, Some("app"));
+    let probe = spec.containers[0].readiness_probe.as_ref().expect("probe");
+    let get = probe.handler.as_ref().and_then(|h| h.http_get.as_ref()).expect("httpGet");
+    assert_eq!(get.path.as_deref(), Some("/healthz"));
+    assert_eq!(decode(&data).expect("decode"), got);
+
+    let ingress = json!({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+        "metadata": {"name": "i", "creationTimestamp": null},
+        "spec": {"rules": [{"host": "foo.com", "http": {"paths": [{"path": "/bar",
+            "pathType": "Exact",
+            "backend": {"service": {"name": "svc1", "port": {"number": 8080}}}}]}}]},
+        "status": {"loadBalancer": {}}});
+    let back = decode(&encode(&ingress).expect("encode")).expect("decode");
+    assert_eq!(back["spec"], ingress["spec"]);
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! Generates `apimachinery/src/codec/protobuf/generated.rs`, the protobuf field table of the
-//! built-in API types, from two crates.io packages only: k8s-pb's prost messages (field numbers,
+//! built-in API types, from two crates.io packages: k8s-pb's prost messages (field numbers,
 //! wire types, proto field names) and k8s-openapi's v1.35 types (JSON names and order, required
-//! properties, kinds). See `render::flags` for how omitempty and pointer flags are derived.
+//! properties, kinds), and from `go-fields.txt`: which fields Go holds by pointer and marks
+//! `omitempty`, as `go-fields.py` reads them from a kubectl v1.35 binary's type data. See
+//! `render::go_flags` and `render::flags` for how omitempty and pointer flags are derived.
 //!
 //! `cargo run -p codegen-protobuf` rewrites the table; `-- --check` fails when it is stale.
 
@@ -31,7 +33,11 @@ fn generate(workspace_manifest: &Path) -> Result<(String, Vec<String>)> {
     let pb = prost_src::read(&prost_src::src_dir(&pb_manifest)?)?;
     let oa_manifest = prost_src::package_manifest(workspace_manifest, "k8s-openapi")?;
     let oa = openapi_src::read(&openapi_src::version_dir(&oa_manifest)?)?;
-    Ok(render::render(&pb, &oa))
+    let go_path = crate_dir().join("go-fields.txt");
+    let go_text = std::fs::read_to_string(&go_path)
+        .with_context(|| format!("reading {}", go_path.display()))?;
+    let go = render::parse_go_fields(&go_text).map_err(anyhow::Error::msg)?;
+    Ok(render::render(&pb, &oa, &go))
 }
 
 fn main() -> Result<()> {
