@@ -861,11 +861,17 @@ async fn run_backend(backend: &'static str, config: &Config) -> Result<Figures> 
     let in_process = server.in_process();
     drop(api);
     server.stop().await;
-    let etcd_figures = match &etcd {
+    let etcd_figures = match etcd {
         Some(etcd) => {
+            drop(etcd);
             let size = (created.bytes / created.latencies.len().max(1) as u64) as usize;
             let mut raw = Vec::new();
             for (write, what) in [(RawWrite::Put, "puts"), (RawWrite::Create, "creates")] {
+                // Each baseline gets an etcd of its own, as fresh as the one the apiserver's
+                // creates ran on: the rate of etcd's creates falls after other writes to the
+                // same etcd (here from 9-10 k/s to 5-6 k/s after a round of puts) while its
+                // puts hold theirs.
+                let etcd = start_etcd().await?;
                 eprintln!("[{backend}] raw etcd {what} of {size} B for {} s", config.secs);
                 let meter = CpuMeter::start(None, Some(etcd.pid()));
                 let (rate, latencies) =
