@@ -28,10 +28,23 @@ pub trait Strategy: Send + Sync {
     fn validate_create(&self, info: &ResourceInfo, obj: &Value) -> ErrorList;
     /// Validates an update of the main resource.
     fn validate_update(&self, info: &ResourceInfo, new: &Value, old: &Value) -> ErrorList;
-    /// Validates an update through the `status` subresource.
-    fn validate_status_update(&self, info: &ResourceInfo, new: &Value, old: &Value) -> ErrorList;
-    /// Carries over what a status update may not change.
-    fn prepare_for_status_update(&self, info: &ResourceInfo, new: &mut Value, old: &Value);
+    /// Validates an update through a subresource that writes part of the object: `status`, or
+    /// a CertificateSigningRequest's `approval`.
+    fn validate_status_update(
+        &self,
+        info: &ResourceInfo,
+        subresource: &str,
+        new: &Value,
+        old: &Value,
+    ) -> ErrorList;
+    /// Carries over what such an update (`subresource`) may not change.
+    fn prepare_for_status_update(
+        &self,
+        info: &ResourceInfo,
+        subresource: &str,
+        new: &mut Value,
+        old: &Value,
+    );
     /// The grace period a delete waits (0 deletes at once).
     fn grace_period(&self, info: &ResourceInfo, obj: &Value, requested: Option<i64>) -> i64;
     /// Whether a PUT of a missing object creates it.
@@ -120,15 +133,27 @@ impl Strategy for BuiltinStrategy {
         crate::api::validate_update(&info.group, &info.resource, new, old)
     }
 
-    fn validate_status_update(&self, info: &ResourceInfo, new: &Value, old: &Value) -> ErrorList {
+    fn validate_status_update(
+        &self,
+        info: &ResourceInfo,
+        subresource: &str,
+        new: &Value,
+        old: &Value,
+    ) -> ErrorList {
         if is_crd(info) {
             return crate::apiextensions::validation::validate_status_update(new, old);
         }
-        crate::api::validate_status_update(&info.group, &info.resource, new, old)
+        crate::api::validate_status_update(&info.group, &info.resource, subresource, new, old)
     }
 
-    fn prepare_for_status_update(&self, info: &ResourceInfo, new: &mut Value, old: &Value) {
-        crate::api::prepare_for_status_update(&info.group, &info.kind, new, old);
+    fn prepare_for_status_update(
+        &self,
+        info: &ResourceInfo,
+        subresource: &str,
+        new: &mut Value,
+        old: &Value,
+    ) {
+        crate::api::prepare_for_status_update(&info.group, &info.kind, subresource, new, old);
     }
 
     fn grace_period(&self, info: &ResourceInfo, obj: &Value, requested: Option<i64>) -> i64 {

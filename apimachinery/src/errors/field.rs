@@ -263,6 +263,8 @@ pub enum BadValue {
     String(String),
     /// Any other value (lists, objects), shown as compact JSON.
     Json(serde_json::Value),
+    /// A value upstream prints in Go syntax (`%#v`, e.g. `[]byte{0x2d}`), already rendered.
+    GoSyntax(String),
 }
 
 impl BadValue {
@@ -285,6 +287,7 @@ impl fmt::Display for BadValue {
             BadValue::Float(x) => f.write_str(&gofmt::format_float(*x)),
             BadValue::String(s) => f.write_str(&gofmt::quote(s)),
             BadValue::Json(v) => f.write_str(&gofmt::marshal_json_ordered(v)),
+            BadValue::GoSyntax(s) => f.write_str(s),
         }
     }
 }

@@ -182,6 +182,10 @@ pub fn prepare_for_update(group: &str, kind: &str, new: &mut Value, old: &Value)
     if has_status_subresource(group, kind) {
         copy_field(new, old, "status");
     }
+    if (group, kind) == ("certificates.k8s.io", "CertificateSigningRequest") {
+        // A request is immutable but through its subresources.
+        copy_field(new, old, "spec");
+    }
     if (group, kind) == ("", "Namespace") {
         let finalizers = old.pointer("/spec/finalizers").cloned();
         if let Some(spec) = new.get_mut("spec").and_then(Value::as_object_mut) {
@@ -198,11 +202,20 @@ pub fn prepare_for_update(group: &str, kind: &str, new: &mut Value, old: &Value)
     default_object(group, kind, new);
 }
 
-/// Applies a status strategy's update mutations (an update through `/status`): the stored
-/// spec is kept, and so is the metadata a status writer may not change (labels, annotations,
-/// finalizers, owner references, deletion timestamp, generation).
-pub fn prepare_for_status_update(group: &str, kind: &str, new: &mut Value, old: &Value) {
+/// Applies a status strategy's update mutations (an update through `/status`, or a request's
+/// `/approval`): the stored spec is kept, and so is the metadata a status writer may not
+/// change (labels, annotations, finalizers, owner references, deletion timestamp, generation).
+pub fn prepare_for_status_update(
+    group: &str,
+    kind: &str,
+    subresource: &str,
+    new: &mut Value,
+    old: &Value,
+) {
     copy_field(new, old, "spec");
+    if (group, kind) == ("certificates.k8s.io", "CertificateSigningRequest") {
+        prepare_csr_status(subresource, new, old);
+    }
     for field in [
         "deletionTimestamp",
         "generation",
@@ -225,6 +238,62 @@ pub fn prepare_for_status_update(group: &str, kind: &str, new: &mut Value, old: 
         }
     }
     default_object(group, kind, new);
+}
+
+/// A CertificateSigningRequest written through `/status` keeps its Approved and Denied
+/// conditions (where the write keeps their count; validation refuses the rest); through
+/// `/approval` it keeps its certificate. Either way conditions get their timestamps: the
+/// update time now when missing, and the transition time of the stored condition of the same
+/// type and status (or now) when missing.
+fn prepare_csr_status(subresource: &str, new: &mut Value, old: &Value) {
+    let old_conditions = old.pointer("/status/conditions").and_then(Value::as_array);
+    let old_conditions: &[Value] = old_conditions.map_or(&[], Vec::as_slice);
+    if subresource == "approval" {
+        let certificate = old.pointer("/status/certificate").cloned();
+        if let Some(status) = new.get_mut("status").and_then(Value::as_object_mut) {
+            match certificate {
+                Some(c) => status.insert("certificate".to_string(), c),
+                None => status.remove("certificate"),
+            };
+        }
+    } else if let Some(conditions) =
+        new.pointer_mut("/status/conditions").and_then(Value::as_array_mut)
+    {
+        for kind in ["Approved", "Denied"] {
+            let of = |c: &&Value| c.get("type").and_then(Value::as_str) == Some(kind);
+            let was: Vec<&Value> = old_conditions.iter().filter(of).collect();
+            let at: Vec<usize> = (0..conditions.len()).filter(|i| of(&&conditions[*i])).collect();
+            if was.len() == at.len() {
+                for (i, c) in at.into_iter().zip(was) {
+                    conditions[i] = c.clone();
+                }
+            }
+        }
+    }
+    let Some(conditions) = new.pointer_mut("/status/conditions").and_then(Value::as_array_mut)
+    else {
+        return;
+    };
+    let now = crate::registry::now_rfc3339();
+    let unset = |v: Option<&Value>| v.is_none_or(Value::is_null);
+    for c in conditions.iter_mut().filter_map(Value::as_object_mut) {
+        if unset(c.get("lastUpdateTime")) {
+            c.insert("lastUpdateTime".to_string(), Value::String(now.clone()));
+        }
+        if unset(c.get("lastTransitionTime")) {
+            let same = |o: &&Value| {
+                o.get("type") == c.get("type")
+                    && o.get("status") == c.get("status")
+                    && !unset(o.get("lastTransitionTime"))
+            };
+            let at = old_conditions
+                .iter()
+                .find(same)
+                .and_then(|o| o.get("lastTransitionTime").cloned())
+                .unwrap_or_else(|| Value::String(now.clone()));
+            c.insert("lastTransitionTime".to_string(), at);
+        }
+    }
 }
 
 /// Makes `new[field]` what `old[field]` is (absent when absent).

@@ -465,7 +465,13 @@ impl Strategy for Definition {
         errs
     }
 
-    fn validate_status_update(&self, info: &ResourceInfo, new: &Value, old: &Value) -> ErrorList {
+    fn validate_status_update(
+        &self,
+        info: &ResourceInfo,
+        _subresource: &str,
+        new: &Value,
+        old: &Value,
+    ) -> ErrorList {
         let errs = self.type_meta(info, new);
         if !errs.is_empty() {
             return errs;
@@ -494,7 +500,13 @@ impl Strategy for Definition {
         errs
     }
 
-    fn prepare_for_status_update(&self, info: &ResourceInfo, new: &mut Value, _old: &Value) {
+    fn prepare_for_status_update(
+        &self,
+        info: &ResourceInfo,
+        _subresource: &str,
+        new: &mut Value,
+        _old: &Value,
+    ) {
         self.coerce(&info.version, new);
     }
 

@@ -854,6 +854,11 @@ async fn create(
     if info.group.is_empty() && info.resource == "services" {
         server.services.allocate(store, &mut obj).await?;
     }
+    if (info.group.as_str(), info.resource.as_str())
+        == ("certificates.k8s.io", "certificatesigningrequests")
+    {
+        set_requestor(&mut obj, &ctx.user);
+    }
     let fm = FieldManager::for_resource(server, info, "");
     let track = move |live: Option<&Value>, new: &mut Value| {
         crate::conversion::track_served(info, live, new, |l, n| fm.update(l, n, &manager))
@@ -864,6 +869,27 @@ async fn create(
     let write = &WriteOptions { defaulted, ..write.clone() };
     let created = store.create_written(namespace, obj, write, Some(&track)).await?;
     Ok(with_warnings(respond_written(out, info, StatusCode::CREATED, created), &warnings))
+}
+
+/// A CertificateSigningRequest names who asked for it: whatever the body says is replaced by
+/// the requesting user's name, UID, groups and extra attributes.
+fn set_requestor(obj: &mut Value, user: &crate::authn::UserInfo) {
+    let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut) else { return };
+    for field in ["username", "uid", "groups", "extra"] {
+        spec.remove(field);
+    }
+    if !user.name.is_empty() {
+        spec.insert("username".into(), json!(user.name));
+    }
+    if !user.uid.is_empty() {
+        spec.insert("uid".into(), json!(user.uid));
+    }
+    if !user.groups.is_empty() {
+        spec.insert("groups".into(), json!(user.groups));
+    }
+    if !user.extra.is_empty() {
+        spec.insert("extra".into(), json!(user.extra));
+    }
 }
 
 /// PUT: replaces an object (or its status, or a namespace's finalizers), recording the

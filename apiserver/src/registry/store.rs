@@ -685,7 +685,9 @@ impl Store {
         old: &Value,
         track: Option<Track<'_>>,
     ) -> Result<(), StatusError> {
-        if subresource == Some("status") {
+        // `status` (and a request's `approval`, which owns its conditions) write the status.
+        let status_write = matches!(subresource, Some("status" | "approval"));
+        if let Some(sub) = subresource.filter(|_| status_write) {
             // A status write changes the status and nothing else (and the ownership of its
             // fields, when the write brings new managedFields).
             let status = new.get("status").cloned();
@@ -711,7 +713,7 @@ impl Store {
                 }
             }
             new.set_meta_str("resourceVersion", &rv);
-            self.strategy.prepare_for_status_update(&self.info, new, old);
+            self.strategy.prepare_for_status_update(&self.info, sub, new, old);
         } else if self.info.subresource("status").is_some()
             && let Some(o) = new.as_object_mut()
         {
@@ -753,7 +755,7 @@ impl Store {
             }
             meta.remove("selfLink");
         }
-        if subresource != Some("status") {
+        if !status_write {
             self.strategy.prepare_for_update(&self.info, new, old);
             if spec_changed(new, old) && old.meta().and_then(|m| m.get("generation")).is_some() {
                 let g = old.meta().and_then(|m| m.get("generation")).and_then(Value::as_i64);
@@ -763,8 +765,8 @@ impl Store {
         if let Some(track) = track {
             track(Some(old), new);
         }
-        let errs = if subresource == Some("status") {
-            self.strategy.validate_status_update(&self.info, new, old)
+        let errs = if let Some(sub) = subresource.filter(|_| status_write) {
+            self.strategy.validate_status_update(&self.info, sub, new, old)
         } else {
             self.strategy.validate_update(&self.info, new, old)
         };

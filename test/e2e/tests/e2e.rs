@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use base64::Engine as _;
 use e2e::{
     AGE, Backend, Case, Ctx, expect_eq, expect_match, expect_table, normalize_server_fields,
     run_suite, testdata,
@@ -32,6 +33,7 @@ const CASES: &[Case] = &[
     Case { name: "errors", run: errors },
     Case { name: "serviceaccount/token", run: serviceaccount_token },
     Case { name: "protobuf/generators", run: protobuf_generators },
+    Case { name: "certificates/approve", run: certificate_approve },
     Case { name: "drain/eviction", run: drain_eviction },
     Case { name: "helm/lifecycle", run: helm_lifecycle },
     Case { name: "python/client", run: python_client },
@@ -1145,6 +1147,50 @@ fn protobuf_generators(ctx: &Ctx) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A CertificateSigningRequest names its requestor, and `kubectl certificate approve` writes
+/// its Approved condition through `/approval`.
+fn certificate_approve(ctx: &Ctx) -> Result<()> {
+    let key = ctx.write("alice.key", "")?;
+    let request = ctx.write("alice.csr", "")?;
+    let made = std::process::Command::new("openssl")
+        .args(["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", &key, "-out", &request])
+        .args(["-subj", "/CN=alice/O=dev"])
+        .output()
+        .context("running openssl")?;
+    if !made.status.success() {
+        bail!("openssl req: {}", String::from_utf8_lossy(&made.stderr));
+    }
+    let pem = std::fs::read(&request)?;
+    let manifest = format!(
+        "apiVersion: certificates.k8s.io/v1\nkind: CertificateSigningRequest\nmetadata:\n  name: e2e-alice\nspec:\n  request: {}\n  signerName: kubernetes.io/kube-apiserver-client\n  usages: [client auth]\n",
+        base64::engine::general_purpose::STANDARD.encode(&pem)
+    );
+    let created = ctx.kubectl_stdin(&["create", "-f", "-"], &manifest)?.ok("create csr")?;
+    expect_eq(
+        "create csr",
+        &created,
+        "certificatesigningrequest.certificates.k8s.io/e2e-alice created\n",
+    )?;
+    ctx.kubectl_expect(
+        &["get", "csr", "e2e-alice", "-o", "jsonpath={.spec.username} {.status}"],
+        "kubernetes-admin {}",
+    )?;
+    ctx.kubectl_expect(
+        &["certificate", "approve", "e2e-alice"],
+        "certificatesigningrequest.certificates.k8s.io/e2e-alice approved\n",
+    )?;
+    ctx.kubectl_expect(
+        &["get", "csr", "e2e-alice", "-o", "jsonpath={.status.conditions[*].type}"],
+        "Approved",
+    )?;
+    let err = ctx.kubectl_fails(&["certificate", "deny", "e2e-alice"])?;
+    expect_eq(
+        "deny after approve",
+        &err,
+        "error: certificate signing request \"e2e-alice\" is already Approved\n",
+    )
 }
 
 /// `kubectl drain` cordons a node and evicts its pods through `pods/eviction`, and is held back

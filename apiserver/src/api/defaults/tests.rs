@@ -444,7 +444,7 @@ fn test_strategy_prepare_for_update() {
 
     let mut status = json!({"metadata": {"name": "d", "labels": {"a": "2"}}, "spec": {"replicas": 5},
         "status": {"replicas": 9}});
-    prepare_for_status_update("", "ReplicationController", &mut status, &old);
+    prepare_for_status_update("", "ReplicationController", "status", &mut status, &old);
     assert_eq!(status["spec"]["replicas"], json!(1), "status update keeps the stored spec");
     assert_eq!(status["metadata"]["labels"], json!({"a": "1"}), "and the stored labels");
     assert_eq!(status["status"], json!({"replicas": 9}));

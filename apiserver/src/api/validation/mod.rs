@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, MapAccess, Visitor};
 use serde_json::Value;
 
+pub mod certificates;
 pub mod core_kinds;
 pub mod meta;
 pub mod networking;
@@ -184,6 +185,9 @@ fn create_errors(group: &str, resource: &str, obj: &Value) -> Result<ErrorList, 
         ("", "secrets") => corev::validate_secret(&decode(obj)?),
         ("", "serviceaccounts") => corev::validate_service_account(&decode(obj)?),
         ("", "nodes") => corev::validate_node(&decode(obj)?),
+        ("certificates.k8s.io", "certificatesigningrequests") => {
+            certificates::validate_create(&decode(obj)?)
+        }
         ("apps", "deployments") => {
             workloads::validate_deployment(&decode::<apps::Deployment>(obj)?, obj)
         }
@@ -256,6 +260,18 @@ pub fn validate_update(group: &str, resource: &str, new: &Value, old: &Value) ->
     match update_errors(group, resource, new, old) {
         Ok(errs) | Err(errs) => errs,
     }
+}
+
+/// A CertificateSigningRequest update through `through`, with the metadata update rules.
+fn csr_update(
+    new: &Value,
+    old: &Value,
+    through: certificates::Through,
+) -> Result<ErrorList, ErrorList> {
+    let (n, o) = (decode(new)?, decode(old)?);
+    let mut errs = certificates::validate_update(&n, &o, through);
+    errs.extend(meta_update(&n.metadata, &o.metadata));
+    Ok(errs)
 }
 
 fn meta_update(new: &ObjectMeta, old: &ObjectMeta) -> ErrorList {
@@ -335,6 +351,9 @@ fn update_errors(
         ("scheduling.k8s.io", "priorityclasses") => {
             other::validate_priority_class_update(&decode(new)?, &decode(old)?)
         }
+        ("certificates.k8s.io", "certificatesigningrequests") => {
+            csr_update(new, old, certificates::Through::Main)?
+        }
         ("storage.k8s.io", "storageclasses") => {
             let mut errs = without_meta(create_errors(group, resource, new)?);
             errs.extend(other::validate_storage_class_update(&decode(new)?, &decode(old)?));
@@ -348,13 +367,27 @@ fn update_errors(
     })
 }
 
-/// Validates an update through the `/status` subresource: the metadata update rules plus the
-/// kind's status checks where they exist (a namespace's phase).
-pub fn validate_status_update(group: &str, resource: &str, new: &Value, old: &Value) -> ErrorList {
+/// Validates an update through a subresource that writes part of the object (`status`, and a
+/// request's `approval`): the metadata update rules plus the kind's checks where they exist (a
+/// namespace's phase, a request's conditions and certificate).
+pub fn validate_status_update(
+    group: &str,
+    resource: &str,
+    subresource: &str,
+    new: &Value,
+    old: &Value,
+) -> ErrorList {
     let result = match (group, resource) {
         ("", "namespaces") => decode::<core::Namespace>(new).and_then(|n| {
             decode::<core::Namespace>(old).map(|o| corev::validate_namespace_status_update(&n, &o))
         }),
+        ("certificates.k8s.io", "certificatesigningrequests") => {
+            let through = match subresource {
+                "approval" => certificates::Through::Approval,
+                _ => certificates::Through::Status,
+            };
+            csr_update(new, old, through)
+        }
         _ => Ok(meta_update(&meta_of(new), &meta_of(old))),
     };
     match result {

@@ -39,7 +39,9 @@ fn check(cases: Vec<Case>) {
                 prepare_for_update(c.group, c.kind, &mut new, &old);
                 validate_update(c.group, c.resource, &new, &old)
             }
-            Op::Status(new, old) => validate_status_update(c.group, c.resource, &new, &old),
+            Op::Status(new, old) => {
+                validate_status_update(c.group, c.resource, "status", &new, &old)
+            }
         };
         let got: Vec<String> = errs.iter().map(ToString::to_string).collect();
         let matches = got.len() == c.want.len()
