@@ -212,7 +212,10 @@ pub fn prepare_for_status_update(
     new: &mut Value,
     old: &Value,
 ) {
-    copy_field(new, old, "spec");
+    match ((group, kind), subresource) {
+        (("", "Pod"), "ephemeralcontainers" | "resize") => narrow_pod_spec(subresource, new, old),
+        _ => copy_field(new, old, "spec"),
+    }
     if (group, kind) == ("certificates.k8s.io", "CertificateSigningRequest") {
         prepare_csr_status(subresource, new, old);
     }
@@ -238,6 +241,42 @@ pub fn prepare_for_status_update(
         }
     }
     default_object(group, kind, new);
+}
+
+/// A pod written through `pods/ephemeralcontainers` changes its ephemeral containers only;
+/// through `pods/resize`, its containers' resources and resize policies only (each container
+/// takes those of the container of its name in the write) and the pod-level resources.
+fn narrow_pod_spec(subresource: &str, new: &mut Value, old: &Value) {
+    let written = new.get("spec").cloned().unwrap_or(Value::Null);
+    let mut spec = old.get("spec").cloned().unwrap_or_else(|| json!({}));
+    let Some(target) = spec.as_object_mut() else { return };
+    let set = |target: &mut Map<String, Value>, field: &str, value: Option<&Value>| match value {
+        Some(v) => {
+            target.insert(field.to_string(), v.clone());
+        }
+        None => {
+            target.remove(field);
+        }
+    };
+    if subresource == "ephemeralcontainers" {
+        set(target, "ephemeralContainers", written.get("ephemeralContainers"));
+    } else {
+        for list in ["containers", "initContainers"] {
+            let sent = written.get(list).and_then(Value::as_array);
+            for c in target.get_mut(list).and_then(Value::as_array_mut).into_iter().flatten() {
+                let name = c.get("name").cloned();
+                let from = sent.and_then(|s| s.iter().find(|w| w.get("name") == name.as_ref()));
+                if let (Some(from), Some(c)) = (from, c.as_object_mut()) {
+                    set(c, "resources", from.get("resources"));
+                    set(c, "resizePolicy", from.get("resizePolicy"));
+                }
+            }
+        }
+        set(target, "resources", written.get("resources"));
+    }
+    if let Some(o) = new.as_object_mut() {
+        o.insert("spec".to_string(), spec);
+    }
 }
 
 /// A CertificateSigningRequest written through `/status` keeps its Approved and Denied

@@ -685,12 +685,19 @@ impl Store {
         old: &Value,
         track: Option<Track<'_>>,
     ) -> Result<(), StatusError> {
-        // `status` (and a request's `approval`, which owns its conditions) write the status.
-        let status_write = matches!(subresource, Some("status" | "approval"));
-        if let Some(sub) = subresource.filter(|_| status_write) {
-            // A status write changes the status and nothing else (and the ownership of its
-            // fields, when the write brings new managedFields).
-            let status = new.get("status").cloned();
+        // Subresources that write one part of the object: `status` (and a request's
+        // `approval`, which owns its conditions) the status; a pod's `ephemeralcontainers` and
+        // `resize` its spec, which the strategy narrows to what each may change.
+        let part = match subresource {
+            Some("status" | "approval") => Some("status"),
+            Some("ephemeralcontainers" | "resize") => Some("spec"),
+            _ => None,
+        };
+        let status_write = part.is_some();
+        if let (Some(sub), Some(part)) = (subresource, part) {
+            // The write changes its part and nothing else (and the ownership of its fields,
+            // when it brings new managedFields).
+            let written = new.get(part).cloned();
             let rv = new.resource_version().to_string();
             let managed = new
                 .pointer("/metadata/managedFields")
@@ -700,17 +707,11 @@ impl Store {
             if let Some(managed) = managed {
                 new.meta_mut().insert("managedFields".into(), managed);
             }
-            match status {
-                Some(s) => {
-                    if let Some(o) = new.as_object_mut() {
-                        o.insert("status".into(), s);
-                    }
-                }
-                None => {
-                    if let Some(o) = new.as_object_mut() {
-                        o.remove("status");
-                    }
-                }
+            if let Some(o) = new.as_object_mut() {
+                match written {
+                    Some(w) => o.insert(part.into(), w),
+                    None => o.remove(part),
+                };
             }
             new.set_meta_str("resourceVersion", &rv);
             self.strategy.prepare_for_status_update(&self.info, sub, new, old);

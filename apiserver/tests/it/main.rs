@@ -20,6 +20,7 @@ mod conversion;
 mod crd;
 mod eviction;
 mod logs;
+mod pods;
 mod rest;
 mod serviceaccount;
 mod watch;

@@ -34,6 +34,7 @@ const CASES: &[Case] = &[
     Case { name: "serviceaccount/token", run: serviceaccount_token },
     Case { name: "protobuf/generators", run: protobuf_generators },
     Case { name: "certificates/approve", run: certificate_approve },
+    Case { name: "debug/ephemeral-container", run: debug_ephemeral_container },
     Case { name: "drain/eviction", run: drain_eviction },
     Case { name: "helm/lifecycle", run: helm_lifecycle },
     Case { name: "python/client", run: python_client },
@@ -1190,6 +1191,61 @@ fn certificate_approve(ctx: &Ctx) -> Result<()> {
         "deny after approve",
         &err,
         "error: certificate signing request \"e2e-alice\" is already Approved\n",
+    )
+}
+
+/// `kubectl debug` adds an ephemeral container through `pods/ephemeralcontainers`, and
+/// `kubectl patch --subresource resize` changes a container's cpu in place.
+fn debug_ephemeral_container(ctx: &Ctx) -> Result<()> {
+    let ns = ctx.namespace("debug")?;
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: app\n    image: nginx\n    resources:\n      requests: {cpu: 100m, memory: 64Mi}\n";
+    ctx.kubectl_stdin(&["apply", "-n", &ns, "-f", "-"], pod)?.ok("apply pod")?;
+    ctx.kubectl_ok(&[
+        "debug",
+        "web",
+        "-n",
+        &ns,
+        "--image=busybox",
+        "--container=dbg",
+        "--target=app",
+        "--profile=general",
+    ])?;
+    ctx.kubectl_expect(
+        &[
+            "get",
+            "pod",
+            "web",
+            "-n",
+            &ns,
+            "-o",
+            "jsonpath={.spec.ephemeralContainers[*].name} {.spec.ephemeralContainers[0].targetContainerName}",
+        ],
+        "dbg app",
+    )?;
+    ctx.kubectl_expect(
+        &[
+            "patch",
+            "pod",
+            "web",
+            "-n",
+            &ns,
+            "--subresource=resize",
+            "-p",
+            r#"{"spec":{"containers":[{"name":"app","resources":{"requests":{"cpu":"200m"}}}]}}"#,
+        ],
+        "pod/web patched\n",
+    )?;
+    ctx.kubectl_expect(
+        &[
+            "get",
+            "pod",
+            "web",
+            "-n",
+            &ns,
+            "-o",
+            "jsonpath={.spec.containers[0].resources.requests.cpu}",
+        ],
+        "200m",
     )
 }
 

@@ -1369,6 +1369,232 @@ fn validate_containers(
     errs
 }
 
+/// `validateEphemeralContainers`: the common container checks, a name unique across every
+/// container of the pod, an existing non-ephemeral target, and none of what a workload
+/// container relies on (ports, probes, lifecycle, resources, sub-path mounts, restart policy).
+fn validate_ephemeral_containers(
+    spec: &core::PodSpec,
+    volumes: &BTreeMap<String, bool>,
+    pod_claims: &BTreeSet<String>,
+    path: &Path,
+) -> ErrorList {
+    let mut errs = ErrorList::new();
+    let ephemeral = spec.ephemeral_containers.as_deref().unwrap_or_default();
+    let others: BTreeSet<&str> = spec
+        .containers
+        .iter()
+        .chain(spec.init_containers.iter().flatten())
+        .map(|c| c.name.as_str())
+        .collect();
+    let mut all = others.clone();
+    let restart = s(&spec.restart_policy);
+    for (i, ec) in ephemeral.iter().enumerate() {
+        let p = path.index(i);
+        let c = as_container(ec);
+        errs.extend(validate_container_common(&c, volumes, pod_claims, &p, restart));
+        if !all.insert(ec.name.as_str()) {
+            errs.push(Error::duplicate(&p.child("name"), &ec.name));
+        }
+        if let Some(target) = ec.target_container_name.as_deref()
+            && !target.is_empty()
+            && !others.contains(target)
+        {
+            errs.push(Error::not_found(&p.child("targetContainerName"), target));
+        }
+        let set = [
+            ("lifecycle", ec.lifecycle.is_some()),
+            ("livenessProbe", ec.liveness_probe.is_some()),
+            ("ports", ec.ports.as_ref().is_some_and(|v| !v.is_empty())),
+            ("readinessProbe", ec.readiness_probe.is_some()),
+            ("resizePolicy", ec.resize_policy.as_ref().is_some_and(|v| !v.is_empty())),
+            ("resources", ec.resources.as_ref().is_some_and(|r| r != &Default::default())),
+            ("restartPolicy", ec.restart_policy.is_some()),
+            ("startupProbe", ec.startup_probe.is_some()),
+            ("volumeDevices", ec.volume_devices.as_ref().is_some_and(|v| !v.is_empty())),
+        ];
+        for (field, _) in set.iter().filter(|(_, set)| *set) {
+            errs.push(Error::forbidden(
+                &p.child(*field),
+                "cannot be set for an Ephemeral Container",
+            ));
+        }
+        for (j, m) in ec.volume_mounts.iter().flatten().enumerate() {
+            for (field, value) in [("subPath", &m.sub_path), ("subPathExpr", &m.sub_path_expr)] {
+                if !s(value).is_empty() {
+                    errs.push(Error::forbidden(
+                        &p.child("volumeMounts").index(j).child(field),
+                        "cannot be set for an Ephemeral Container",
+                    ));
+                }
+            }
+        }
+    }
+    errs
+}
+
+/// An ephemeral container's common part as a container (the same fields).
+fn as_container(ec: &core::EphemeralContainer) -> core::Container {
+    core::Container {
+        args: ec.args.clone(),
+        command: ec.command.clone(),
+        env: ec.env.clone(),
+        env_from: ec.env_from.clone(),
+        image: ec.image.clone(),
+        image_pull_policy: ec.image_pull_policy.clone(),
+        lifecycle: ec.lifecycle.clone(),
+        liveness_probe: ec.liveness_probe.clone(),
+        name: ec.name.clone(),
+        ports: ec.ports.clone(),
+        readiness_probe: ec.readiness_probe.clone(),
+        resize_policy: ec.resize_policy.clone(),
+        resources: ec.resources.clone(),
+        restart_policy: ec.restart_policy.clone(),
+        security_context: ec.security_context.clone(),
+        startup_probe: ec.startup_probe.clone(),
+        stdin: ec.stdin,
+        stdin_once: ec.stdin_once,
+        termination_message_path: ec.termination_message_path.clone(),
+        termination_message_policy: ec.termination_message_policy.clone(),
+        tty: ec.tty,
+        volume_devices: ec.volume_devices.clone(),
+        volume_mounts: ec.volume_mounts.clone(),
+        working_dir: ec.working_dir.clone(),
+        ..Default::default()
+    }
+}
+
+/// `ValidatePodEphemeralContainersUpdate` (`pods/ephemeralcontainers`): the pod as a whole,
+/// and existing ephemeral containers neither removed nor changed.
+pub fn validate_pod_ephemeral_containers_update(new: &core::Pod, old: &core::Pod) -> ErrorList {
+    let mut errs =
+        validate_object_meta_update(&new.metadata, &old.metadata, &Path::new("metadata"));
+    errs.extend(validate_pod_metadata_and_spec(new));
+    if old
+        .metadata
+        .annotations
+        .as_ref()
+        .is_some_and(|a| a.contains_key("kubernetes.io/config.mirror"))
+    {
+        return ErrorList(vec![Error::forbidden(
+            &Path::nil(),
+            "static pods do not support ephemeral containers",
+        )]);
+    }
+    let path = Path::new("spec").child("ephemeralContainers");
+    let ephemeral = |p: &core::Pod| {
+        p.spec.as_ref().and_then(|s| s.ephemeral_containers.clone()).unwrap_or_default()
+    };
+    let now = ephemeral(new);
+    for was in ephemeral(old) {
+        match now.iter().find(|c| c.name == was.name) {
+            None => errs.push(Error::forbidden(
+                &path,
+                format!("existing ephemeral containers {:?} may not be removed\n", was.name),
+            )),
+            Some(c) if *c != was => errs.push(Error::forbidden(
+                &path,
+                format!("existing ephemeral containers {:?} may not be changed\n", was.name),
+            )),
+            Some(_) => {}
+        }
+    }
+    errs
+}
+
+/// `ValidatePodResize` (`pods/resize`): the pod as a whole; the same containers in the same
+/// order; only cpu and memory requests and limits changed, none removed; the QoS class kept.
+pub fn validate_pod_resize(new: &core::Pod, old: &core::Pod) -> ErrorList {
+    let mut errs =
+        validate_object_meta_update(&new.metadata, &old.metadata, &Path::new("metadata"));
+    errs.extend(validate_pod_metadata_and_spec(new));
+    if old
+        .metadata
+        .annotations
+        .as_ref()
+        .is_some_and(|a| a.contains_key("kubernetes.io/config.mirror"))
+    {
+        return ErrorList(vec![Error::forbidden(&Path::nil(), "static pods cannot be resized")]);
+    }
+    let spec_path = Path::new("spec");
+    let (new_spec, old_spec) = (super::or_default(&new.spec), super::or_default(&old.spec));
+    if crate::api::strategy::pod_qos_class(old) != crate::api::strategy::pod_qos_class(new) {
+        errs.push(Error::invalid(
+            &spec_path,
+            new.status.as_ref().and_then(|s| s.qos_class.clone()).unwrap_or_default(),
+            "Pod QOS Class may not change as a result of resizing",
+        ));
+    }
+    let lists: [(&str, &[core::Container], &[core::Container]); 2] = [
+        ("containers", &new_spec.containers, &old_spec.containers),
+        (
+            "initContainers",
+            new_spec.init_containers.as_deref().unwrap_or_default(),
+            old_spec.init_containers.as_deref().unwrap_or_default(),
+        ),
+    ];
+    for (field, now, was) in lists {
+        let path = spec_path.child(field);
+        if now.len() != was.len() {
+            errs.push(Error::forbidden(&path, "containers may not be added or removed on resize"));
+            return errs;
+        }
+        for (i, (n, o)) in now.iter().zip(was.iter()).enumerate() {
+            if n.name != o.name {
+                errs.push(Error::forbidden(
+                    &path.index(i).child("name"),
+                    "containers may not be renamed or reordered on resize",
+                ));
+                return errs;
+            }
+        }
+        for (i, (n, o)) in now.iter().zip(was.iter()).enumerate() {
+            let res = path.index(i).child("resources");
+            let get = |c: &core::Container, limits: bool| {
+                c.resources
+                    .as_ref()
+                    .and_then(|r| if limits { r.limits.clone() } else { r.requests.clone() })
+                    .unwrap_or_default()
+            };
+            for (limits, what) in [(false, "requests"), (true, "limits")] {
+                let (n_map, o_map) = (get(n, limits), get(o, limits));
+                for resource in ["cpu", "memory"] {
+                    if o_map.contains_key(resource) && !n_map.contains_key(resource) {
+                        errs.push(Error::forbidden(
+                            &res.child(what).key(resource),
+                            format!("resource {what} for {resource} cannot be removed"),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    // Everything but cpu and memory requests and limits, and resize policies, stays as it was.
+    let without_cpu_memory = |spec: &core::PodSpec| {
+        let mut spec = spec.clone();
+        let strip = |m: &mut Option<BTreeMap<String, Quantity>>| {
+            if let Some(map) = m {
+                map.retain(|k, _| k != "cpu" && k != "memory");
+            }
+            if m.as_ref().is_some_and(BTreeMap::is_empty) {
+                *m = None;
+            }
+        };
+        for c in spec.containers.iter_mut().chain(spec.init_containers.iter_mut().flatten()) {
+            if let Some(r) = &mut c.resources {
+                strip(&mut r.requests);
+                strip(&mut r.limits);
+            }
+            c.resize_policy = None;
+        }
+        spec
+    };
+    let (original, new_norm) = (without_cpu_memory(&old_spec), without_cpu_memory(&new_spec));
+    if original != new_norm {
+        errs.push(Error::forbidden(&spec_path, "only cpu and memory resources are mutable"));
+    }
+    errs
+}
+
 fn validate_init_containers(
     spec: &core::PodSpec,
     volumes: &BTreeMap<String, bool>,
@@ -1634,6 +1860,12 @@ pub fn validate_pod_spec(
         &volumes,
         &pod_claims,
         &path.child("initContainers"),
+    ));
+    errs.extend(validate_ephemeral_containers(
+        spec,
+        &volumes,
+        &pod_claims,
+        &path.child("ephemeralContainers"),
     ));
     if spec.host_network == Some(true) {
         for (i, c) in spec.containers.iter().enumerate() {

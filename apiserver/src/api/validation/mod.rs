@@ -381,6 +381,13 @@ pub fn validate_status_update(
         ("", "namespaces") => decode::<core::Namespace>(new).and_then(|n| {
             decode::<core::Namespace>(old).map(|o| corev::validate_namespace_status_update(&n, &o))
         }),
+        ("", "pods") if subresource == "ephemeralcontainers" => {
+            decode::<core::Pod>(new).and_then(|n| {
+                decode(old).map(|o| corev::validate_pod_ephemeral_containers_update(&n, &o))
+            })
+        }
+        ("", "pods") if subresource == "resize" => decode::<core::Pod>(new)
+            .and_then(|n| decode(old).map(|o| corev::validate_pod_resize(&n, &o))),
         ("certificates.k8s.io", "certificatesigningrequests") => {
             let through = match subresource {
                 "approval" => certificates::Through::Approval,
