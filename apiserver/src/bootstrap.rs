@@ -1,7 +1,9 @@
-//! Objects every cluster starts with: the system namespaces and the `kubernetes` Service with
-//! its Endpoints and EndpointSlice pointing at this server.
+//! Objects every cluster starts with: the system namespaces, the `kubernetes` Service with
+//! its Endpoints and EndpointSlice pointing at this server, the system PriorityClasses, and a
+//! local APIService for every built-in group version.
 
 use apimachinery::errors::StatusError;
+use apimachinery::runtime::ResourceTable;
 use serde_json::{Value, json};
 
 use crate::registry::{Registry, WriteOptions};
@@ -30,6 +32,46 @@ async fn ensure(
         }
         Err(e) => Err(e),
     }
+}
+
+/// The PriorityClasses upstream's scheduling post-start hook creates: name, value, description.
+pub const SYSTEM_PRIORITY_CLASSES: &[(&str, i64, &str)] = &[
+    (
+        "system-node-critical",
+        2_000_001_000,
+        "Used for system critical pods that must not be moved from their current node.",
+    ),
+    (
+        "system-cluster-critical",
+        2_000_000_000,
+        "Used for system critical pods that must run in the cluster, but can be moved to another node if necessary.",
+    ),
+];
+
+/// The APIServices the aggregator registers for the group versions this server serves itself
+/// (`v1.`, `v1.apps`, ...): no service, so available from the start.
+fn local_api_services() -> Vec<Value> {
+    let mut out = Vec::new();
+    for group in ResourceTable::builtin().groups() {
+        for version in &group.versions {
+            let Some(priority) = &version.priority else { continue };
+            out.push(json!({
+                "apiVersion": "apiregistration.k8s.io/v1",
+                "kind": "APIService",
+                "metadata": {
+                    "name": format!("{}.{}", version.version, group.name),
+                    "labels": {"kube-aggregator.kubernetes.io/automanaged": "onstart"},
+                },
+                "spec": {
+                    "group": group.name,
+                    "version": version.version,
+                    "groupPriorityMinimum": priority.group,
+                    "versionPriority": priority.version,
+                },
+            }));
+        }
+    }
+    out
 }
 
 /// Creates what is missing.
@@ -96,5 +138,19 @@ pub async fn run(
         "endpoints": [{"addresses": [advertise_address], "conditions": {"ready": true}}],
         "ports": [{"name": "https", "port": port, "protocol": "TCP"}],
     });
-    ensure(registry, "endpointslices", "discovery.k8s.io", "default", slice).await
+    ensure(registry, "endpointslices", "discovery.k8s.io", "default", slice).await?;
+    for (name, value, description) in SYSTEM_PRIORITY_CLASSES {
+        let class = json!({
+            "apiVersion": "scheduling.k8s.io/v1",
+            "kind": "PriorityClass",
+            "metadata": {"name": name},
+            "value": value,
+            "description": description,
+        });
+        ensure(registry, "priorityclasses", "scheduling.k8s.io", "", class).await?;
+    }
+    for service in local_api_services() {
+        ensure(registry, "apiservices", "apiregistration.k8s.io", "", service).await?;
+    }
+    Ok(())
 }

@@ -38,6 +38,17 @@ fn initial_status(group: &str, kind: &str, obj: &Value) -> Option<Value> {
             "v1" => json!({"currentReplicas": 0, "desiredReplicas": 0}),
             _ => json!({"desiredReplicas": 0}),
         },
+        // A local APIService (no service behind it) is available from the start.
+        ("apiregistration.k8s.io", "APIService") => match obj.pointer("/spec/service") {
+            Some(service) if !service.is_null() => json!({}),
+            _ => json!({"conditions": [{
+                "type": "Available",
+                "status": "True",
+                "lastTransitionTime": crate::registry::now_rfc3339(),
+                "reason": "Local",
+                "message": "Local APIServices are always available",
+            }]}),
+        },
         ("policy", "PodDisruptionBudget") => json!({
             "disruptionsAllowed": 0,
             "currentHealthy": 0,

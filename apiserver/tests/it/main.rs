@@ -15,6 +15,7 @@ use http_body_util::{BodyExt, Full};
 use serde_json::{Value, json};
 
 mod apply;
+mod bootstrap;
 mod certificates;
 mod conversion;
 mod crd;

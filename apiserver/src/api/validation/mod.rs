@@ -188,6 +188,7 @@ fn create_errors(group: &str, resource: &str, obj: &Value) -> Result<ErrorList, 
         ("certificates.k8s.io", "certificatesigningrequests") => {
             certificates::validate_create(&decode(obj)?)
         }
+        ("apiregistration.k8s.io", "apiservices") => other::validate_api_service(&decode(obj)?),
         ("apps", "deployments") => {
             workloads::validate_deployment(&decode::<apps::Deployment>(obj)?, obj)
         }

@@ -456,3 +456,115 @@ pub fn validate_hpa(hpa: &autoscaling::HorizontalPodAutoscaler) -> ErrorList {
     }
     errs
 }
+
+/// kube-aggregator's `ValidateAPIService`: named `<version>.<group>`, a DNS group (empty only
+/// for `v1`, the legacy core group), a DNS-1035 version, priorities in range, and a service
+/// reference (name, namespace, port) unless the group version is served locally, in which case
+/// neither a CA bundle nor insecureSkipTLSVerify.
+pub fn validate_api_service(
+    api: &k8s_openapi::kube_aggregator::pkg::apis::apiregistration::v1::APIService,
+) -> ErrorList {
+    let spec = api.spec.clone().unwrap_or_default();
+    let (group, version) = (spec.group.unwrap_or_default(), spec.version.unwrap_or_default());
+    let required = format!("{version}.{group}");
+    let name_fn = move |name: &str, _prefix: bool| -> Vec<String> {
+        let failures = v::is_valid_path_segment_name(name);
+        if !failures.is_empty() {
+            return failures;
+        }
+        if name != required {
+            return vec![format!("must be `spec.version+\".\"+spec.group`: {required:?}")];
+        }
+        Vec::new()
+    };
+    let mut errs = ErrorList::new();
+    let meta = &api.metadata;
+    let name = meta.name.as_deref().unwrap_or_default();
+    if name.is_empty() {
+        errs.push(Error::required(
+            &Path::new("metadata").child("name"),
+            "name or generateName is required",
+        ));
+    } else {
+        for msg in name_fn(name, false) {
+            errs.push(Error::invalid(&Path::new("metadata").child("name"), name, msg));
+        }
+    }
+    errs.extend(
+        super::meta::validate_object_meta(meta, false, |_, _| Vec::new(), &Path::new("metadata"))
+            .into_iter()
+            .filter(|e| e.field != "metadata.name"),
+    );
+    let spec_path = Path::new("spec");
+    if group.is_empty() && version != "v1" {
+        errs.push(Error::required(
+            &spec_path.child("group"),
+            "only v1 may have an empty group and it better be legacy kube",
+        ));
+    }
+    if !group.is_empty() {
+        for msg in v::is_dns1123_subdomain(&group) {
+            errs.push(Error::invalid(&spec_path.child("group"), &group, msg));
+        }
+    }
+    for msg in v::is_dns1035_label(&version) {
+        errs.push(Error::invalid(&spec_path.child("version"), &version, msg));
+    }
+    if !(1..=20000).contains(&spec.group_priority_minimum) {
+        errs.push(Error::invalid(
+            &spec_path.child("groupPriorityMinimum"),
+            spec.group_priority_minimum,
+            "must be positive and less than 20000",
+        ));
+    }
+    if !(1..=1000).contains(&spec.version_priority) {
+        errs.push(Error::invalid(
+            &spec_path.child("versionPriority"),
+            spec.version_priority,
+            "must be positive and less than 1000",
+        ));
+    }
+    let ca_bundle = spec.ca_bundle.as_ref().map_or(0, |b| b.0.len());
+    let insecure = spec.insecure_skip_tls_verify.unwrap_or_default();
+    let Some(service) = &spec.service else {
+        if ca_bundle != 0 {
+            errs.push(Error::invalid(
+                &spec_path.child("caBundle"),
+                format!("{ca_bundle} bytes"),
+                "local APIServices may not have a caBundle",
+            ));
+        }
+        if insecure {
+            errs.push(Error::invalid(
+                &spec_path.child("insecureSkipTLSVerify"),
+                insecure,
+                "local APIServices may not have insecureSkipTLSVerify",
+            ));
+        }
+        return errs;
+    };
+    let service_path = spec_path.child("service");
+    if service.namespace.as_deref().unwrap_or_default().is_empty() {
+        errs.push(Error::required(&service_path.child("namespace"), ""));
+    }
+    if service.name.as_deref().unwrap_or_default().is_empty() {
+        errs.push(Error::required(&service_path.child("name"), ""));
+    }
+    let port = service.port.unwrap_or(443);
+    let problems = v::is_valid_port_num(i64::from(port));
+    if !problems.is_empty() {
+        errs.push(Error::invalid(
+            &service_path.child("port"),
+            port,
+            format!("port is not valid: {}", problems.join(", ")),
+        ));
+    }
+    if insecure && ca_bundle > 0 {
+        errs.push(Error::invalid(
+            &spec_path.child("insecureSkipTLSVerify"),
+            insecure,
+            "may not be true if caBundle is present",
+        ));
+    }
+    errs
+}
