@@ -1,8 +1,9 @@
 //! CustomResourceDefinitions (k8s.io/apiextensions-apiserver).
 //!
 //! - This module: the controller that serves each definition's resources (marking it
-//!   `NamesAccepted` and `Established`, publishing discovery and OpenAPI) and removes them with
-//!   all their objects when the definition is deleted.
+//!   `NamesAccepted` and `Established`, publishing discovery, OpenAPI and an APIService per
+//!   served group version) and removes them with all their objects when the definition is
+//!   deleted.
 //! - [`validation`]: validation of the definitions themselves (structural schemas, names,
 //!   versions, subresources, columns, conversion, stored versions).
 //! - [`definition`]: the strategy of custom objects: [`Definition`] prunes unknown fields
@@ -281,6 +282,59 @@ fn refresh_openapi(api: &ApiServer, published: &mut Vec<(String, String, String)
     }
 }
 
+/// The label the aggregator puts on the APIServices it keeps for custom resources' group
+/// versions (`"true"`; the built-in ones it registers at start say `"onstart"`).
+const AUTOMANAGED: &str = "kube-aggregator.kubernetes.io/automanaged";
+
+/// Keeps an APIService for every group version custom resources are served at (low group
+/// priority, as upstream's CRD registration gives them) and removes those of group versions no
+/// longer served.
+async fn sync_api_services(api: &ApiServer) -> Result<(), StatusError> {
+    let Some(store) = api.registry.store("apiregistration.k8s.io", "apiservices") else {
+        return Ok(());
+    };
+    let mut wanted = std::collections::BTreeSet::new();
+    for c in api.registry.custom_resources() {
+        wanted.insert((c.info.group.clone(), c.info.version.clone()));
+    }
+    let page = store.list(None, &ListParams::default(), &Predicate::everything()).await?;
+    let mut present = std::collections::BTreeSet::new();
+    for obj in &page.items {
+        let managed = obj.pointer(&format!("/metadata/labels/{}", AUTOMANAGED.replace('/', "~1")));
+        let group = obj.pointer("/spec/group").and_then(Value::as_str).unwrap_or("");
+        let version = obj.pointer("/spec/version").and_then(Value::as_str).unwrap_or("");
+        let key = (group.to_string(), version.to_string());
+        if managed == Some(&json!("true")) && !wanted.contains(&key) {
+            let options = DeleteOptions::default();
+            match store.delete("", obj.name(), &options).await {
+                Ok(_) => {}
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        present.insert(key);
+    }
+    for (group, version) in wanted.difference(&present) {
+        let service = json!({
+            "apiVersion": "apiregistration.k8s.io/v1",
+            "kind": "APIService",
+            "metadata": {"name": format!("{version}.{group}"), "labels": {AUTOMANAGED: "true"}},
+            "spec": {
+                "group": group,
+                "version": version,
+                "groupPriorityMinimum": 1000,
+                "versionPriority": 100,
+            },
+        });
+        match store.create("", service, &WriteOptions::default()).await {
+            Ok(_) => {}
+            Err(e) if e.is_already_exists() => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 /// Runs the definition controller until the server shuts down: every definition is synced on
 /// start and on each change.
 pub async fn run(api: Arc<ApiServer>) {
@@ -314,6 +368,9 @@ pub async fn run(api: Arc<ApiServer>) {
                         tracing::warn!(crd = object.name(), error = %e, "syncing a CustomResourceDefinition failed");
                     }
                     refresh_openapi(&api, &mut published);
+                    if let Err(e) = sync_api_services(&api).await {
+                        tracing::warn!(error = %e, "registering APIServices of custom resources failed");
+                    }
                 }
                 // No memo key is set, so nothing arrives pre-encoded.
                 Some(StoreEvent::Bookmark { .. } | StoreEvent::Encoded(_)) => {}

@@ -98,6 +98,20 @@ async fn test_crd_established_served_and_deleted() {
     assert_eq!(crd["status"]["acceptedNames"]["kind"], "Widget");
     assert_eq!(crd["status"]["storedVersions"], json!(["v1"]));
 
+    // The aggregator keeps an APIService for the group version.
+    let api_service = "/apis/apiregistration.k8s.io/v1/apiservices/v1.example.com";
+    eventually(|| async { s.get(api_service).await.code == 200 }).await;
+    let registered = s.get(api_service).await.body;
+    assert_eq!(
+        registered["spec"],
+        json!({"group": "example.com", "version": "v1", "groupPriorityMinimum": 1000, "versionPriority": 100})
+    );
+    assert_eq!(
+        registered["metadata"]["labels"]["kube-aggregator.kubernetes.io/automanaged"],
+        "true"
+    );
+    assert_eq!(registered["status"]["conditions"][0]["reason"], "Local");
+
     // Discovery lists the group and the resource.
     let groups = s.get("/apis").await.body;
     assert!(groups["groups"].as_array().unwrap().iter().any(|g| g["name"] == "example.com"));
@@ -141,6 +155,7 @@ async fn test_crd_established_served_and_deleted() {
     eventually(|| async { s.get(&format!("{CRDS}/widgets.example.com")).await.code == 404 }).await;
     assert_eq!(s.get(path).await.code, 404);
     assert_eq!(s.get("/apis/example.com/v1").await.code, 404);
+    eventually(|| async { s.get(api_service).await.code == 404 }).await;
 }
 
 /// A definition mutated by a case.
