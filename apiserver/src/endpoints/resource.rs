@@ -649,7 +649,7 @@ fn decode_general(
     if let Some(ops) = crate::kinds::lookup(&info.group, &info.version, &info.kind) {
         let ops = crate::api::strategy::body_reads(&info.group, &info.kind, ops);
         let typed = (ops.roundtrip)(&obj);
-        let typed = typed.map_err(|e| StatusError::new_bad_request(&format!("json: {}", e)))?;
+        let typed = typed.map_err(|e| cannot_handle(info, &format!("json: {e}")))?;
         // fieldValidation=Warn (the default) reports unknown and duplicate fields. The exact
         // check reads the body again, so it runs only when the body may have either: a field
         // the typed round trip dropped, or a key seen twice.
@@ -782,9 +782,20 @@ fn field_validation(
         return Ok(());
     };
     match (ops.strict)(body, format) {
-        Ok(Some(e)) => Err(StatusError::new_bad_request(&e.to_string())),
+        Ok(Some(e)) => Err(cannot_handle(info, &e.to_string())),
         _ => Ok(()),
     }
+}
+
+/// Upstream's error for a body its type cannot take (a decoding or strict decoding error):
+/// `ConfigMap in version "v1" cannot be handled as a ConfigMap: <why>`.
+fn cannot_handle(info: &ResourceInfo, why: &str) -> StatusError {
+    StatusError::new_bad_request(&format!(
+        "{} in version {} cannot be handled as a {}: {why}",
+        info.kind,
+        apimachinery::gofmt::quote(&info.version),
+        info.kind
+    ))
 }
 
 /// Reads `DeleteOptions` from the body and the query.

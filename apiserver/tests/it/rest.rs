@@ -591,7 +591,12 @@ async fn test_field_validation_warn_for_builtin_kinds() {
     assert_eq!(r.code, 200, "{:?}", r.body);
     assert!(warnings(&r).is_empty());
     let r = s.call("PUT", &format!("{CM}/c?fieldValidation=Strict"), &json, body).await;
-    assert_status(&r, 400, "BadRequest", r#"strict decoding error: unknown field "nope""#);
+    assert_status(
+        &r,
+        400,
+        "BadRequest",
+        r#"ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "nope""#,
+    );
     // Pods (decoded with their defaults) likewise, in containers and in label maps.
     let pods = "/api/v1/namespaces/default/pods";
     let body = br#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","labels":{"a":"1","a":"2"}},"spec":{"containers":[{"name":"c","image":"i","imagePullPolicyy":"Never"}]}}"#;

@@ -920,6 +920,17 @@ fn errors(ctx: &Ctx) -> Result<()> {
         &err,
         "The ConfigMap \"two-errors\" is invalid: \n\\* metadata\\.labels: Invalid value: \"bad key!\": .*\n\\* data\\[bad key\\]: Invalid value: \"bad key\": .*\n",
     )?;
+    let unknown = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: strict\n  namespace: {ns}\n  labelz: {{a: b}}\nextra: 1\n"
+    );
+    let err = ctx
+        .kubectl_stdin(&["create", "--validate=strict", "-f", "-"], &unknown)?
+        .fails("create with unknown fields")?;
+    expect_eq(
+        "unknown fields, strict",
+        &err,
+        "Error from server (BadRequest): error when creating \"STDIN\": ConfigMap in version \"v1\" cannot be handled as a ConfigMap: strict decoding error: unknown field \"extra\", unknown field \"metadata.labelz\"\n",
+    )?;
     let err = ctx.kubectl_fails(&["get", "nosuchkind"])?;
     expect_eq(
         "an unknown resource type",
