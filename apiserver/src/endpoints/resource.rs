@@ -865,9 +865,7 @@ async fn create(
     if info.group.is_empty() && info.resource == "services" {
         server.services.allocate(store, &mut obj).await?;
     }
-    if (info.group.as_str(), info.resource.as_str())
-        == ("certificates.k8s.io", "certificatesigningrequests")
-    {
+    if is_csr(info) {
         set_requestor(&mut obj, &ctx.user);
     }
     let fm = FieldManager::for_resource(server, info, "");
@@ -880,6 +878,11 @@ async fn create(
     let write = &WriteOptions { defaulted, ..write.clone() };
     let created = store.create_written(namespace, obj, write, Some(&track)).await?;
     Ok(with_warnings(respond_written(out, info, StatusCode::CREATED, created), &warnings))
+}
+
+fn is_csr(info: &ResourceInfo) -> bool {
+    (info.group.as_str(), info.resource.as_str())
+        == ("certificates.k8s.io", "certificatesigningrequests")
 }
 
 /// A CertificateSigningRequest names who asked for it: whatever the body says is replaced by
@@ -1061,6 +1064,8 @@ async fn patch(
     let directive = ctx.param("fieldValidation").unwrap_or("").to_string();
     let warnings = Arc::new(std::sync::Mutex::new(Vec::new()));
     let (seen, main_resource) = (warnings.clone(), sub.is_empty());
+    // A request created by apply names its requestor too.
+    let requestor = (is_csr(info) && main_resource).then(|| ctx.user.clone());
     let update = move |current: Option<&Value>| -> Result<Value, StatusError> {
         // The patch applies to the object in the request's version.
         let in_version = current
@@ -1108,6 +1113,9 @@ async fn patch(
             patched = (ops.roundtrip)(&patched)
                 .map_err(|e| StatusError::new_bad_request(&format!("json: {e}")))?;
             patched = with_type(patched, &info2);
+        }
+        if let (None, Some(user)) = (current, &requestor) {
+            set_requestor(&mut patched, user);
         }
         if patched.name() != name {
             return Err(StatusError::new_bad_request(&format!(

@@ -693,7 +693,7 @@ impl Store {
             Some("ephemeralcontainers" | "resize") => Some("spec"),
             _ => None,
         };
-        let status_write = part.is_some();
+        let partial = part.is_some();
         if let (Some(sub), Some(part)) = (subresource, part) {
             // The write changes its part and nothing else (and the ownership of its fields,
             // when it brings new managedFields).
@@ -756,7 +756,7 @@ impl Store {
             }
             meta.remove("selfLink");
         }
-        if !status_write {
+        if !partial {
             self.strategy.prepare_for_update(&self.info, new, old);
             if spec_changed(new, old) && old.meta().and_then(|m| m.get("generation")).is_some() {
                 let g = old.meta().and_then(|m| m.get("generation")).and_then(Value::as_i64);
@@ -766,7 +766,7 @@ impl Store {
         if let Some(track) = track {
             track(Some(old), new);
         }
-        let errs = if let Some(sub) = subresource.filter(|_| status_write) {
+        let errs = if let Some(sub) = subresource.filter(|_| partial) {
             self.strategy.validate_status_update(&self.info, sub, new, old)
         } else {
             self.strategy.validate_update(&self.info, new, old)

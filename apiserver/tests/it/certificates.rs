@@ -51,6 +51,19 @@ async fn test_csr_records_its_requestor_and_starts_unapproved() {
 }
 
 #[tokio::test]
+async fn test_csr_created_by_apply_records_its_requestor() {
+    let s = Server::new().await;
+    let (request, _) = request_and_certificate();
+    let body = csr("applied", &request);
+    let r = s
+        .patch(&format!("{CSRS}/applied?fieldManager=test"), "application/apply-patch+yaml", &body)
+        .await;
+    assert_eq!(r.code, 201, "{:?}", r.body);
+    assert_eq!(r.body["spec"]["username"], "system:anonymous");
+    assert_eq!(r.body["spec"]["groups"], json!(["system:unauthenticated"]));
+}
+
+#[tokio::test]
 async fn test_csr_approval_writes_conditions_and_nothing_else() {
     let s = Server::new().await;
     let (request, certificate) = request_and_certificate();
