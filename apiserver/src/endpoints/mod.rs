@@ -238,7 +238,7 @@ where
         "/version" => response::json(StatusCode::OK, &version_json()),
         "" => response::json(StatusCode::OK, &root_paths(server)),
         p if p.starts_with("/healthz") || p.starts_with("/livez") || p.starts_with("/readyz") => {
-            health(server, ctx, p)
+            health(server, ctx, p).await
         }
         p if p.starts_with("/openapi/") => openapi(server, ctx, p),
         "/metrics" => metrics(server).await,
@@ -367,16 +367,25 @@ fn not_found_response(_path: &str) -> Response<Body> {
     response::json(StatusCode::NOT_FOUND, &body)
 }
 
-fn health(server: &ApiServer, ctx: &Ctx, path: &str) -> Response<Body> {
+/// How long the storage checks of the health endpoints wait for an answer (upstream's
+/// `--etcd-healthcheck-timeout` and `--etcd-readycheck-timeout`).
+const STORAGE_CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+async fn health(server: &ApiServer, ctx: &Ctx, path: &str) -> Response<Body> {
     let (endpoint, check) = match path.trim_start_matches('/').split_once('/') {
         Some((e, c)) => (e, Some(c)),
         None => (path.trim_start_matches('/'), None),
     };
     let ready = server.ready.load(Ordering::SeqCst);
     let shutting_down = *server.shutdown.borrow();
-    let mut checks: Vec<(&str, bool)> = vec![("ping", true), ("log", true), ("etcd", true)];
+    // The storage is asked only when a check that needs it is wanted.
+    let storage_ok = match check {
+        Some(c) if !c.starts_with("etcd") => true,
+        _ => server.registry.storage_healthy(STORAGE_CHECK_TIMEOUT).await,
+    };
+    let mut checks: Vec<(&str, bool)> = vec![("ping", true), ("log", true), ("etcd", storage_ok)];
     if endpoint == "readyz" {
-        checks.push(("etcd-readiness", true));
+        checks.push(("etcd-readiness", storage_ok));
         checks.push(("informer-sync", true));
         checks.push(("poststarthook/bootstrap-controller", ready));
         checks.push(("shutdown", !shutting_down));

@@ -116,6 +116,11 @@ pub fn key_prefix(base: &str, group: &str, resource: &str) -> String {
 }
 
 impl Registry {
+    /// Whether the storage answers a read within `timeout` (the health checks' `etcd`).
+    pub async fn storage_healthy(&self, timeout: std::time::Duration) -> bool {
+        matches!(tokio::time::timeout(timeout, self.storage.current_revision()).await, Ok(Ok(_)))
+    }
+
     /// Builds a store (with a watch cache in front when `cache` is set) for every built-in
     /// resource. Must run inside a tokio runtime (the caches start reflectors).
     pub fn new(storage: Arc<dyn Storage>, prefix: &str, cache: bool) -> Self {

@@ -20,6 +20,7 @@ mod certificates;
 mod conversion;
 mod crd;
 mod eviction;
+mod health;
 mod logs;
 mod pods;
 mod rest;
@@ -54,6 +55,14 @@ impl Server {
     pub async fn new() -> Server {
         let dir = tempfile::tempdir().unwrap();
         let storage = Arc::new(Embedded::open(dir.path()).unwrap());
+        Server::with_storage(storage, dir).await
+    }
+
+    /// A server over `storage` (`dir` is kept for as long as the server lives).
+    pub async fn with_storage(
+        storage: Arc<dyn apiserver::storage::Storage>,
+        dir: tempfile::TempDir,
+    ) -> Server {
         let registry = Registry::new(storage, "/registry", true);
         let services = Allocators {
             cluster_ips: Ipv4Range::parse("10.0.0.0/24").unwrap(),
