@@ -1,6 +1,7 @@
 //! The HTTP surface: routes a request to discovery, health, version, OpenAPI or a resource
 //! handler, and encodes every answer (objects, lists, tables, `Status` errors) as upstream does.
 
+mod componentstatus;
 pub mod discovery;
 mod eviction;
 mod lifecycle;

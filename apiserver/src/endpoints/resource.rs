@@ -207,6 +207,32 @@ fn respond_object(
     encode(out, code, &value)
 }
 
+/// Encodes a list that is not read from a store (its `items` already served objects) as the
+/// client asked: the list, a table, or the items' metadata.
+fn respond_items(out: &Output, info: &ResourceInfo, list: Value) -> Response<Body> {
+    let items = list.get("items").and_then(Value::as_array).cloned().unwrap_or_default();
+    let value = match &out.target {
+        ResponseTarget::Object => list,
+        ResponseTarget::Table { version } => table(
+            out.columns.as_deref(),
+            info,
+            &items,
+            &out.include_object,
+            version,
+            json!({}),
+            true,
+        ),
+        ResponseTarget::PartialObjectMetadata { version }
+        | ResponseTarget::PartialObjectMetadataList { version } => json!({
+            "kind": "PartialObjectMetadataList",
+            "apiVersion": format!("meta.k8s.io/{version}"),
+            "metadata": {},
+            "items": items.iter().map(|i| partial_metadata(i, version)).collect::<Vec<_>>(),
+        }),
+    };
+    encode(out, StatusCode::OK, &value)
+}
+
 /// [`respond_object`] for an object just written: its JSON is sent as the store encoded it
 /// when that is what the client asked for (plain JSON of the object at its stored version).
 fn respond_written(
@@ -392,6 +418,15 @@ async fn serve_inner(
             .await;
         }
         _ => {}
+    }
+    if info.group.is_empty() && info.resource == "componentstatuses" {
+        let name = (verb == "get").then_some(ri.name.as_str());
+        let value = super::componentstatus::read(server, name).await?;
+        let response = match name {
+            Some(_) => respond_object(&out, &info, StatusCode::OK, value),
+            None => respond_items(&out, &info, value),
+        };
+        return Ok(with_warnings(response, &[super::componentstatus::DEPRECATED.to_string()]));
     }
     if let Some(r) = super::subresources::virtual_create(server, ctx, &info, body.clone()).await {
         return Ok(r);
