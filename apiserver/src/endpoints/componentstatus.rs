@@ -42,7 +42,7 @@ pub(super) async fn read(server: &ApiServer, name: Option<&str>) -> Result<Value
     match name {
         Some(name) => match COMPONENTS.iter().find(|(n, _)| *n == name) {
             Some((n, check)) => Ok(status(server, n, check).await),
-            None => Err(StatusError::new_internal_error(&format!("Component not found: {name}"))),
+            None => Err(StatusError::new_internal_error(format!("Component not found: {name}"))),
         },
         None => {
             // The probes run at once, as upstream's do.
