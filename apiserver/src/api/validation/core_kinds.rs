@@ -1463,23 +1463,32 @@ fn as_container(ec: &core::EphemeralContainer) -> core::Container {
     }
 }
 
-/// `ValidatePodEphemeralContainersUpdate` (`pods/ephemeralcontainers`): the pod as a whole,
-/// and existing ephemeral containers neither removed nor changed.
-pub fn validate_pod_ephemeral_containers_update(new: &core::Pod, old: &core::Pod) -> ErrorList {
+/// What every write of part of a pod (`ephemeralcontainers`, `resize`) is checked for first:
+/// the metadata update rules and the pod as a whole. A static (mirror) pod refuses the write
+/// with `refusal` alone (`Err`).
+fn validate_pod_part_update(
+    new: &core::Pod,
+    old: &core::Pod,
+    refusal: &str,
+) -> Result<ErrorList, ErrorList> {
     let mut errs =
         validate_object_meta_update(&new.metadata, &old.metadata, &Path::new("metadata"));
     errs.extend(validate_pod_metadata_and_spec(new));
-    if old
-        .metadata
-        .annotations
-        .as_ref()
-        .is_some_and(|a| a.contains_key("kubernetes.io/config.mirror"))
-    {
-        return ErrorList(vec![Error::forbidden(
-            &Path::nil(),
-            "static pods do not support ephemeral containers",
-        )]);
+    let mirror = old.metadata.annotations.as_ref();
+    if mirror.is_some_and(|a| a.contains_key("kubernetes.io/config.mirror")) {
+        return Err(ErrorList(vec![Error::forbidden(&Path::nil(), refusal)]));
     }
+    Ok(errs)
+}
+
+/// `ValidatePodEphemeralContainersUpdate` (`pods/ephemeralcontainers`): the pod as a whole,
+/// and existing ephemeral containers neither removed nor changed.
+pub fn validate_pod_ephemeral_containers_update(new: &core::Pod, old: &core::Pod) -> ErrorList {
+    let refusal = "static pods do not support ephemeral containers";
+    let mut errs = match validate_pod_part_update(new, old, refusal) {
+        Ok(errs) => errs,
+        Err(refused) => return refused,
+    };
     let path = Path::new("spec").child("ephemeralContainers");
     let ephemeral = |p: &core::Pod| {
         p.spec.as_ref().and_then(|s| s.ephemeral_containers.clone()).unwrap_or_default()
@@ -1504,17 +1513,10 @@ pub fn validate_pod_ephemeral_containers_update(new: &core::Pod, old: &core::Pod
 /// `ValidatePodResize` (`pods/resize`): the pod as a whole; the same containers in the same
 /// order; only cpu and memory requests and limits changed, none removed; the QoS class kept.
 pub fn validate_pod_resize(new: &core::Pod, old: &core::Pod) -> ErrorList {
-    let mut errs =
-        validate_object_meta_update(&new.metadata, &old.metadata, &Path::new("metadata"));
-    errs.extend(validate_pod_metadata_and_spec(new));
-    if old
-        .metadata
-        .annotations
-        .as_ref()
-        .is_some_and(|a| a.contains_key("kubernetes.io/config.mirror"))
-    {
-        return ErrorList(vec![Error::forbidden(&Path::nil(), "static pods cannot be resized")]);
-    }
+    let mut errs = match validate_pod_part_update(new, old, "static pods cannot be resized") {
+        Ok(errs) => errs,
+        Err(refused) => return refused,
+    };
     let spec_path = Path::new("spec");
     let (new_spec, old_spec) = (super::or_default(&new.spec), super::or_default(&old.spec));
     if crate::api::strategy::pod_qos_class(old) != crate::api::strategy::pod_qos_class(new) {
