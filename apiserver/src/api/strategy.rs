@@ -255,8 +255,9 @@ pub fn prepare_for_status_update(
 }
 
 /// A pod written through `pods/ephemeralcontainers` changes its ephemeral containers only;
-/// through `pods/resize`, its containers' resources and resize policies only (each container
-/// takes those of the container of its name in the write) and the pod-level resources.
+/// through `pods/resize`, its containers' and init containers' resources and resize policies
+/// only, each taken from the written container at the same place. A write that adds, removes,
+/// renames or reorders containers keeps its lists as written, so validation refuses it.
 fn narrow_pod_spec(subresource: &str, new: &mut Value, old: &Value) {
     let written = new.get("spec").cloned().unwrap_or(Value::Null);
     let mut spec = old.get("spec").cloned().unwrap_or_else(|| json!({}));
@@ -272,18 +273,28 @@ fn narrow_pod_spec(subresource: &str, new: &mut Value, old: &Value) {
     if subresource == "ephemeralcontainers" {
         set(target, "ephemeralContainers", written.get("ephemeralContainers"));
     } else {
-        for list in ["containers", "initContainers"] {
-            let sent = written.get(list).and_then(Value::as_array);
-            for c in target.get_mut(list).and_then(Value::as_array_mut).into_iter().flatten() {
-                let name = c.get("name").cloned();
-                let from = sent.and_then(|s| s.iter().find(|w| w.get("name") == name.as_ref()));
-                if let (Some(from), Some(c)) = (from, c.as_object_mut()) {
+        let list = |spec: &Value, field: &str| {
+            spec.get(field).and_then(Value::as_array).cloned().unwrap_or_default()
+        };
+        let same_shape = ["containers", "initContainers"].iter().all(|field| {
+            let (now, was) = (list(&written, field), list(&old["spec"], field));
+            now.len() == was.len()
+                && now.iter().zip(&was).all(|(n, w)| n.get("name") == w.get("name"))
+        });
+        for field in ["containers", "initContainers"] {
+            if !same_shape {
+                set(target, field, written.get(field));
+                continue;
+            }
+            let sent = list(&written, field);
+            let kept = target.get_mut(field).and_then(Value::as_array_mut);
+            for (c, from) in kept.into_iter().flatten().zip(&sent) {
+                if let Some(c) = c.as_object_mut() {
                     set(c, "resources", from.get("resources"));
                     set(c, "resizePolicy", from.get("resizePolicy"));
                 }
             }
         }
-        set(target, "resources", written.get("resources"));
     }
     if let Some(o) = new.as_object_mut() {
         o.insert("spec".to_string(), spec);

@@ -758,10 +758,15 @@ impl Store {
         }
         if !partial {
             self.strategy.prepare_for_update(&self.info, new, old);
-            if spec_changed(new, old) && old.meta().and_then(|m| m.get("generation")).is_some() {
-                let g = old.meta().and_then(|m| m.get("generation")).and_then(Value::as_i64);
-                new.meta_mut().insert("generation".into(), json!(g.unwrap_or(0) + 1));
-            }
+        }
+        // A write of the spec (through the main resource, or a pod's part writes) moves the
+        // generation when it changes the spec.
+        if part != Some("status")
+            && spec_changed(new, old)
+            && old.meta().and_then(|m| m.get("generation")).is_some()
+        {
+            let g = old.meta().and_then(|m| m.get("generation")).and_then(Value::as_i64);
+            new.meta_mut().insert("generation".into(), json!(g.unwrap_or(0) + 1));
         }
         if let Some(track) = track {
             track(Some(old), new);

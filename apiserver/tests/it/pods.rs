@@ -53,6 +53,7 @@ async fn test_ephemeral_containers_are_added_and_kept() {
     let r = s.patch(&url, MERGE, &patch).await;
     assert_eq!(r.code, 200, "{:?}", r.body);
     assert_eq!(r.body["spec"]["containers"][0]["image"], "nginx");
+    assert_eq!(r.body["metadata"]["generation"], 3);
     let names: Vec<&str> = r.body["spec"]["ephemeralContainers"]
         .as_array()
         .unwrap()
@@ -94,6 +95,20 @@ async fn test_resize_changes_cpu_and_memory_only() {
         json!({"requests": {"cpu": "200m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}})
     );
 
+    // The spec changed, so the generation moved (as the ephemeral containers' write does).
+    assert_eq!(r.body["metadata"]["generation"], 2);
+
+    // Containers may not be renamed (nor added, removed or reordered).
+    let mut renamed = s.get(&format!("{PODS}/web")).await.body;
+    renamed["spec"]["containers"][0]["name"] = json!("other");
+    let r = s.put(&url, &renamed).await;
+    assert_status(
+        &r,
+        422,
+        "Invalid",
+        "Pod \"web\" is invalid: spec.containers[0].name: Forbidden: containers may not be renamed or reordered on resize",
+    );
+
     let other = json!({"spec": {"containers": [{"name": "app",
         "resources": {"requests": {"ephemeral-storage": "1Gi"}}}]}});
     let r = s.patch(&url, MERGE, &other).await;
@@ -114,5 +129,36 @@ async fn test_resize_changes_cpu_and_memory_only() {
         422,
         "Invalid",
         "Pod \"web\" is invalid: spec: Invalid value: \"Burstable\": Pod QOS Class may not change as a result of resizing",
+    );
+}
+
+#[tokio::test]
+async fn test_resize_leaves_init_containers_but_sidecars_alone() {
+    let s = Server::new().await;
+    let requests = json!({"requests": {"cpu": "100m", "memory": "64Mi"}});
+    let body = json!({
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "init"},
+        "spec": {
+            "initContainers": [
+                {"name": "setup", "image": "busybox", "resources": requests},
+                {"name": "proxy", "image": "envoy", "restartPolicy": "Always", "resources": requests},
+            ],
+            "containers": [{"name": "app", "image": "nginx", "resources": requests}],
+        },
+    });
+    assert_eq!(s.post(PODS, &body).await.code, 201);
+    let url = format!("{PODS}/init/resize");
+    let cpu = json!({"requests": {"cpu": "200m", "memory": "64Mi"}});
+    let sidecar = json!({"spec": {"initContainers": [{"name": "proxy", "resources": cpu}]}});
+    let r = s.patch(&url, MERGE, &sidecar).await;
+    assert_eq!(r.code, 200, "{:?}", r.body);
+    assert_eq!(r.body["spec"]["initContainers"][1]["resources"]["requests"]["cpu"], "200m");
+    let setup = json!({"spec": {"initContainers": [{"name": "setup", "resources": cpu}]}});
+    let r = s.patch(&url, MERGE, &setup).await;
+    assert_status(
+        &r,
+        422,
+        "Invalid",
+        "Pod \"init\" is invalid: spec: Forbidden: only cpu and memory resources are mutable",
     );
 }

@@ -1570,7 +1570,8 @@ pub fn validate_pod_resize(new: &core::Pod, old: &core::Pod) -> ErrorList {
             }
         }
     }
-    // Everything but cpu and memory requests and limits, and resize policies, stays as it was.
+    // Everything but cpu and memory requests and limits, and resize policies, stays as it was;
+    // an init container's resources only change if it is a sidecar (restartPolicy Always).
     let without_cpu_memory = |spec: &core::PodSpec| {
         let mut spec = spec.clone();
         let strip = |m: &mut Option<BTreeMap<String, Quantity>>| {
@@ -1581,7 +1582,9 @@ pub fn validate_pod_resize(new: &core::Pod, old: &core::Pod) -> ErrorList {
                 *m = None;
             }
         };
-        for c in spec.containers.iter_mut().chain(spec.init_containers.iter_mut().flatten()) {
+        let sidecars =
+            spec.init_containers.iter_mut().flatten().filter(|c| s(&c.restart_policy) == "Always");
+        for c in spec.containers.iter_mut().chain(sidecars) {
             if let Some(r) = &mut c.resources {
                 strip(&mut r.requests);
                 strip(&mut r.limits);
