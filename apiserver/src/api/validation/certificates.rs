@@ -328,7 +328,9 @@ fn go_bytes(b: &[u8]) -> BadValue {
 }
 
 /// The first PEM block in `data` (leading text skipped, as Go's `pem.Decode` does): its type,
-/// whether it has headers, its bytes and what follows it.
+/// whether it has headers, its bytes and what follows it. The PEM reader the rest of the
+/// project uses (`rustls_pki_types::pem`) skips blocks of types it does not know and refuses
+/// headers, so it cannot word upstream's errors about the first block's type or its headers.
 fn pem_block(data: &[u8]) -> Option<(String, bool, Vec<u8>, &[u8])> {
     use base64::Engine as _;
     let text = std::str::from_utf8(data).ok()?;

@@ -466,35 +466,19 @@ pub fn validate_api_service(
 ) -> ErrorList {
     let spec = api.spec.clone().unwrap_or_default();
     let (group, version) = (spec.group.unwrap_or_default(), spec.version.unwrap_or_default());
+    let meta_path = Path::new("metadata");
+    let name_fn: v::ValidateNameFn = |name, _| v::is_valid_path_segment_name(name);
+    let mut errs = super::meta::validate_object_meta(&api.metadata, false, name_fn, &meta_path);
+    // Upstream's name function also requires `<version>.<group>`; its error stands where the
+    // name's do (after those of generateName).
+    let name = api.metadata.name.as_deref().unwrap_or_default();
     let required = format!("{version}.{group}");
-    let name_fn = move |name: &str, _prefix: bool| -> Vec<String> {
-        let failures = v::is_valid_path_segment_name(name);
-        if !failures.is_empty() {
-            return failures;
-        }
-        if name != required {
-            return vec![format!("must be `spec.version+\".\"+spec.group`: {required:?}")];
-        }
-        Vec::new()
-    };
-    let mut errs = ErrorList::new();
-    let meta = &api.metadata;
-    let name = meta.name.as_deref().unwrap_or_default();
-    if name.is_empty() {
-        errs.push(Error::required(
-            &Path::new("metadata").child("name"),
-            "name or generateName is required",
-        ));
-    } else {
-        for msg in name_fn(name, false) {
-            errs.push(Error::invalid(&Path::new("metadata").child("name"), name, msg));
-        }
+    if !name.is_empty() && v::is_valid_path_segment_name(name).is_empty() && name != required {
+        let at = errs.iter().position(|e| e.field != "metadata.generateName");
+        let msg = format!("must be `spec.version+\".\"+spec.group`: {required:?}");
+        errs.0
+            .insert(at.unwrap_or(errs.len()), Error::invalid(&meta_path.child("name"), name, msg));
     }
-    errs.extend(
-        super::meta::validate_object_meta(meta, false, |_, _| Vec::new(), &Path::new("metadata"))
-            .into_iter()
-            .filter(|e| e.field != "metadata.name"),
-    );
     let spec_path = Path::new("spec");
     if group.is_empty() && version != "v1" {
         errs.push(Error::required(
