@@ -1,6 +1,7 @@
 //! Reading one string member of a JSON document without decoding the rest: the document is
 //! checked for well-formedness as it is skipped over, strings eight bytes at a time. Watch
-//! caches use it to index stored objects by a field on every write.
+//! caches use it to index stored objects by a field on every write; lists use [`members`] to
+//! serve stored objects without decoding them.
 
 /// The string at `path` (object members from the top) of the JSON document `data`, as a JSON
 /// pointer finds it in the parsed document: `""` when a member on the path is absent or null.
@@ -12,6 +13,55 @@ pub fn string_at(data: &[u8], path: &[&str]) -> Option<String> {
     let found = s.find(path)?;
     s.ws();
     (s.pos == data.len()).then(|| found.unwrap_or_default())
+}
+
+/// One member of a JSON object, as [`members`] finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// The member's name, unescaped.
+    pub name: String,
+    /// Where the member starts (its name's opening quote).
+    pub start: usize,
+    /// Where its value starts and ends (one past its last byte).
+    pub value: std::ops::Range<usize>,
+}
+
+/// The members of the JSON object `data`, in document order, when `data` is one well-formed
+/// JSON object (surrounding whitespace allowed) whose member names are all distinct; `None`
+/// otherwise. Values are checked and skipped, not decoded.
+pub fn members(data: &[u8]) -> Option<Vec<Member>> {
+    let mut s = Scanner { data, pos: 0 };
+    s.eat(b'{')?;
+    let mut out: Vec<Member> = Vec::new();
+    s.ws();
+    if s.peek()? == b'}' {
+        s.pos += 1;
+    } else {
+        loop {
+            s.ws();
+            let start = s.pos;
+            let name = s.string()?.decode()?;
+            s.eat(b':')?;
+            s.ws();
+            let from = s.pos;
+            s.value()?;
+            if out.iter().any(|m| m.name == name) {
+                return None;
+            }
+            out.push(Member { name, start, value: from..s.pos });
+            s.ws();
+            match s.peek()? {
+                b',' => s.pos += 1,
+                b'}' => {
+                    s.pos += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    s.ws();
+    (s.pos == data.len()).then_some(out)
 }
 
 /// The first byte from `at` on that ends or interrupts a string's plain run: a quote, a
@@ -245,6 +295,39 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn members_are_found_with_their_spans() {
+        let doc = br#" {"kind":"Pod", "metadata":{"name":"a\"b","x":[1,{"y":null}]},"n":-1.5e3} "#;
+        let got = members(doc).unwrap();
+        let names: Vec<&str> = got.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["kind", "metadata", "n"]);
+        let text = |m: &Member| std::str::from_utf8(&doc[m.value.clone()]).unwrap().to_string();
+        assert_eq!(text(&got[0]), r#""Pod""#);
+        assert_eq!(text(&got[1]), r#"{"name":"a\"b","x":[1,{"y":null}]}"#);
+        assert_eq!(text(&got[2]), "-1.5e3");
+        assert_eq!(&doc[got[1].start..got[1].start + 10], br#""metadata""#);
+        let inner = members(&doc[got[1].value.clone()]).unwrap();
+        assert_eq!(inner[0].name, "name");
+        assert_eq!(members(b"{}"), Some(vec![]));
+        assert_eq!(members(br#"{"\u0061":1}"#).unwrap()[0].name, "a");
+    }
+
+    #[test]
+    fn members_refuse_what_is_not_one_clean_object() {
+        for bad in [
+            &b"[]"[..],
+            b"{",
+            br#"{"a":1,"a":2}"#,
+            br#"{"a":1}{}"#,
+            br#"{"a":tru}"#,
+            br#"{"a":1,}"#,
+            br#"{"a" 1}"#,
+            b"",
+        ] {
+            assert_eq!(members(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+    }
 
     /// What the scan must agree with: the parsed document's member, or the parse failing.
     fn check(data: &[u8], path: &[&str]) -> Option<String> {

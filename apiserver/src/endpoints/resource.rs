@@ -261,7 +261,7 @@ fn served_type_prefix(info: &ResourceInfo) -> String {
     format!("{{\"kind\":{kind},\"apiVersion\":{api_version},")
 }
 
-fn list_meta(page: &crate::registry::ListPage) -> Value {
+fn list_meta<T>(page: &crate::registry::ListPage<T>) -> Value {
     let mut m = Map::new();
     m.insert("resourceVersion".into(), json!(page.revision.to_string()));
     if let Some(c) = &page.continue_token {
@@ -539,6 +539,21 @@ async fn list(
     let params = ListParams::from_query(&ctx.query)?;
     let predicate = crate::conversion::predicate(info, &params)?;
     let ns = (!namespace.is_empty()).then_some(namespace);
+    if matches!(out.target, ResponseTarget::Object)
+        && !out.protobuf
+        && !out.yaml
+        && !out.pretty
+        && crate::kinds::lookup(&info.group, &info.version, &info.kind).is_some()
+        && crate::conversion::served_as_stored(info)
+    {
+        let page = store.list_stored(ns, &params, &predicate).await?;
+        return Ok(bytes(
+            StatusCode::OK,
+            CONTENT_TYPE_JSON,
+            stored_list_json(store, info, page)?,
+            None,
+        ));
+    }
     let page = store.list(ns, &params, &predicate).await?;
     let meta = list_meta(&page);
     let value = match &out.target {
@@ -572,8 +587,8 @@ async fn list(
                         // Typed lists carry no type on their items.
                         let mut o = crate::conversion::to_served(o, info);
                         if let Some(m) = o.as_object_mut() {
-                            m.remove("kind");
-                            m.remove("apiVersion");
+                            m.shift_remove("kind");
+                            m.shift_remove("apiVersion");
                         }
                         o
                     } else {
@@ -590,6 +605,90 @@ async fn list(
         }
     };
     Ok(encode(out, StatusCode::OK, &value))
+}
+
+/// The JSON of a list of built-in objects served as stored, written from the stored bytes: each
+/// item is its stored JSON without its type, with its resourceVersion set, as the decoded list
+/// would print it. Items whose bytes are not one clean object with object metadata are decoded.
+fn stored_list_json(
+    store: &Store,
+    info: &ResourceInfo,
+    page: crate::registry::ListPage<crate::storage::KeyValue>,
+) -> Result<Vec<u8>, StatusError> {
+    let size: usize = page.items.iter().map(|kv| kv.value.len() + 32).sum();
+    let mut body = Vec::with_capacity(size + 256);
+    let head = json!({
+        "kind": format!("{}List", info.kind),
+        "apiVersion": info.api_version(),
+        "metadata": list_meta(&page),
+    });
+    let head = serde_json::to_vec(&head).map_err(StatusError::new_internal_error)?;
+    body.extend_from_slice(&head[..head.len() - 1]);
+    body.extend_from_slice(b",\"items\":[");
+    for (i, kv) in page.items.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        if !write_stored_item(&mut body, &kv.value, kv.mod_revision) {
+            let mut obj = crate::conversion::to_served(store.decode_stored(kv)?, info);
+            if let Some(m) = obj.as_object_mut() {
+                m.shift_remove("kind");
+                m.shift_remove("apiVersion");
+            }
+            serde_json::to_writer(&mut body, &obj).map_err(StatusError::new_internal_error)?;
+        }
+    }
+    body.extend_from_slice(b"]}");
+    Ok(body)
+}
+
+/// Writes the list item for the stored object `stored` at `revision` (see
+/// [`stored_list_json`]); false, with nothing written, when the bytes do not allow it.
+fn write_stored_item(out: &mut Vec<u8>, stored: &[u8], revision: u64) -> bool {
+    use apimachinery::codec::scan::members;
+    let Some(top) = members(stored) else { return false };
+    let Some(meta) = top.iter().find(|m| m.name == "metadata") else { return false };
+    if stored.get(meta.value.start) != Some(&b'{') {
+        return false;
+    }
+    let Some(fields) = members(&stored[meta.value.clone()]) else { return false };
+    let rv = format!("\"{revision}\"");
+    let mut first = true;
+    out.push(b'{');
+    for m in top.iter().filter(|m| m.name != "kind" && m.name != "apiVersion") {
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        if m.name != "metadata" {
+            out.extend_from_slice(&stored[m.start..m.value.end]);
+            continue;
+        }
+        out.extend_from_slice(&stored[m.start..m.value.start]);
+        let base = m.value.start;
+        out.push(b'{');
+        for (j, f) in fields.iter().enumerate() {
+            if j > 0 {
+                out.push(b',');
+            }
+            if f.name == "resourceVersion" {
+                out.extend_from_slice(&stored[base + f.start..base + f.value.start]);
+                out.extend_from_slice(rv.as_bytes());
+            } else {
+                out.extend_from_slice(&stored[base + f.start..base + f.value.end]);
+            }
+        }
+        if !fields.iter().any(|f| f.name == "resourceVersion") {
+            if !fields.is_empty() {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"\"resourceVersion\":");
+            out.extend_from_slice(rv.as_bytes());
+        }
+        out.push(b'}');
+    }
+    out.push(b'}');
+    true
 }
 
 /// The format of a request body from its `Content-Type`.
@@ -1201,4 +1300,64 @@ pub(super) fn add_warning(r: &mut Response<Body>, text: &str) {
 /// A `Status` value for an error (used inside watch streams).
 pub(super) fn error_status(e: &StatusError) -> Value {
     status_json(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::write_stored_item;
+
+    /// What a list item is when decoded: the object with its resourceVersion set and its type
+    /// removed, printed.
+    fn decoded_item(stored: &[u8], revision: u64) -> Vec<u8> {
+        let mut obj: Value = serde_json::from_slice(stored).unwrap();
+        let m = obj.as_object_mut().unwrap();
+        m.shift_remove("kind");
+        m.shift_remove("apiVersion");
+        m["metadata"]
+            .as_object_mut()
+            .unwrap()
+            .insert("resourceVersion".into(), json!(revision.to_string()));
+        serde_json::to_vec(&obj).unwrap()
+    }
+
+    #[test]
+    fn stored_items_are_written_as_decoding_would_print_them() {
+        let objects = [
+            json!({"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "a", "labels": {"x": "y"}},
+                   "spec": {"containers": [{"name": "c", "image": "i"}]}, "status": {}}),
+            json!({"kind": "ConfigMap", "apiVersion": "v1", "metadata": {},
+                   "data": {"q": "\"quoted\"\n\u{1}é€😀", "n": "1e9"}}),
+            json!({"metadata": {"name": "b", "resourceVersion": "3", "uid": "u"}, "apiVersion": "v1",
+                   "binaryData": {}, "n": 1.5, "big": 18446744073709551615u64, "neg": -3}),
+            json!({"apiVersion": "v1", "metadata": {"resourceVersion": "3"}, "kind": "Secret"}),
+        ];
+        for obj in &objects {
+            let stored = serde_json::to_vec(obj).unwrap();
+            let mut out = Vec::new();
+            assert!(write_stored_item(&mut out, &stored, 42), "{obj}");
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                String::from_utf8(decoded_item(&stored, 42)).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn stored_items_that_are_not_clean_objects_are_left_to_decoding() {
+        for stored in [
+            &br#"{"kind":"Pod"}"#[..],
+            br#"{"metadata":null}"#,
+            br#"{"metadata":[]}"#,
+            br#"{"metadata":{"a":1,"a":2}}"#,
+            br#"{"metadata":{},"metadata":{}}"#,
+            b"k8s\x00\x0a\x02",
+            br#"[{"metadata":{}}]"#,
+        ] {
+            let mut out = Vec::new();
+            assert!(!write_stored_item(&mut out, stored, 1));
+            assert!(out.is_empty());
+        }
+    }
 }

@@ -275,6 +275,11 @@ impl Store {
         self.decode(&kv.value, kv.mod_revision)
     }
 
+    /// A stored object (as [`Store::list_stored`] gives them) decoded as reads serve it.
+    pub fn decode_stored(&self, kv: &KeyValue) -> Result<Value, StatusError> {
+        self.decode_kv(kv)
+    }
+
     fn encode(&self, obj: &Value) -> Result<Vec<u8>, StatusError> {
         Ok(self.encode_json(obj)?.bytes)
     }
@@ -320,6 +325,37 @@ impl Store {
         params: &ListParams,
         predicate: &Predicate,
     ) -> Result<ListPage, StatusError> {
+        self.list_items(namespace, params, predicate, |kv| {
+            let obj = self.decode_kv(kv)?;
+            Ok(predicate.matches(&obj).then_some(obj))
+        })
+        .await
+    }
+
+    /// [`Store::list`] giving the matching objects as they are stored, undecoded (unless the
+    /// predicate needs to read them).
+    pub async fn list_stored(
+        &self,
+        namespace: Option<&str>,
+        params: &ListParams,
+        predicate: &Predicate,
+    ) -> Result<ListPage<KeyValue>, StatusError> {
+        let everything = predicate.is_everything();
+        self.list_items(namespace, params, predicate, |kv| {
+            Ok((everything || predicate.matches(&self.decode_kv(kv)?)).then(|| kv.clone()))
+        })
+        .await
+    }
+
+    /// The paging of [`Store::list`]; `keep` gives the item for a stored object the predicate
+    /// matches, `None` for one it does not.
+    async fn list_items<T>(
+        &self,
+        namespace: Option<&str>,
+        params: &ListParams,
+        predicate: &Predicate,
+        keep: impl Fn(&KeyValue) -> Result<Option<T>, StatusError>,
+    ) -> Result<ListPage<T>, StatusError> {
         let key = self.list_key(namespace);
         let revision = list_revision(params)?;
         if !params.continue_token.is_empty() && !params.resource_version.is_empty() {
@@ -344,10 +380,7 @@ impl Store {
             let res = self.storage.list(&key, options).await.map_err(|e| self.err(e, ""))?;
             let mut items = Vec::new();
             for kv in &res.items {
-                let obj = self.decode_kv(kv)?;
-                if predicate.matches(&obj) {
-                    items.push(obj);
-                }
+                items.extend(keep(kv)?);
             }
             return Ok(ListPage {
                 items,
@@ -365,9 +398,8 @@ impl Store {
                 .map_err(|e| self.err(e, ""))?;
             let page_len = res.items.len();
             for (i, kv) in res.items.iter().enumerate() {
-                let obj = self.decode_kv(kv)?;
-                if predicate.matches(&obj) {
-                    items.push(obj);
+                if let Some(item) = keep(kv)? {
+                    items.push(item);
                     if params.limit > 0 && items.len() as u64 >= params.limit {
                         let more = i + 1 < page_len || res.continue_key.is_some();
                         if !more {
@@ -1073,9 +1105,9 @@ fn with_resource_version(bytes: &[u8], end: usize, rv: &str) -> Vec<u8> {
 
 /// One page of a list.
 #[derive(Debug, Clone, Default)]
-pub struct ListPage {
+pub struct ListPage<T = Value> {
     /// The matching objects.
-    pub items: Vec<Value>,
+    pub items: Vec<T>,
     /// The revision the list was read at.
     pub revision: u64,
     /// The token for the next page.
