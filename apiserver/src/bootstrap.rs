@@ -1,12 +1,16 @@
 //! Objects every cluster starts with: the system namespaces, the `kubernetes` Service with
-//! its Endpoints and EndpointSlice pointing at this server, the system PriorityClasses, and a
-//! local APIService for every built-in group version.
+//! its Endpoints and EndpointSlice pointing at this server, the system PriorityClasses, a
+//! local APIService for every built-in group version, and upstream's default API Priority and
+//! Fairness configuration (`flowcontrol`: priority levels and flow schemas; existing ones are
+//! brought back to their defaults by upstream's rules).
 
 use apimachinery::errors::StatusError;
 use apimachinery::runtime::ResourceTable;
 use serde_json::{Value, json};
 
 use crate::registry::{Registry, WriteOptions};
+
+mod flowcontrol;
 
 /// The namespaces upstream creates at start.
 pub const SYSTEM_NAMESPACES: &[&str] =
@@ -74,7 +78,7 @@ fn local_api_services() -> Vec<Value> {
     out
 }
 
-/// Creates what is missing.
+/// Creates what is missing (and brings the APF configuration's defaults up to date).
 pub async fn run(
     registry: &Registry,
     service_ip: &str,
@@ -152,5 +156,6 @@ pub async fn run(
     for service in local_api_services() {
         ensure(registry, "apiservices", "apiregistration.k8s.io", "", service).await?;
     }
+    flowcontrol::run(registry).await?;
     Ok(())
 }
