@@ -155,28 +155,96 @@ pub(super) fn table(
     list_meta: Value,
     headers: bool,
 ) -> Value {
-    let now = jiff::Timestamp::now();
-    let mut t = match columns {
-        Some(columns) => crate::apiextensions::table(columns, objects, now),
-        None => {
-            let (group, resource) = crate::conversion::printer_resource(info);
-            crate::printers::to_table(group, resource, objects, now)
+    let printer = TablePrinter::new(columns, info, include_object, version);
+    let rows = objects.iter().map(|o| printer.row(o.clone())).collect();
+    printer.table(rows, list_meta, headers)
+}
+
+/// Renders objects one at a time as the rows of a `Table`, then the table of the rows.
+struct TablePrinter<'a> {
+    columns: Option<&'a [crate::registry::PrinterColumn]>,
+    info: &'a ResourceInfo,
+    include_object: &'a str,
+    version: &'a str,
+    now: jiff::Timestamp,
+}
+
+impl<'a> TablePrinter<'a> {
+    fn new(
+        columns: Option<&'a [crate::registry::PrinterColumn]>,
+        info: &'a ResourceInfo,
+        include_object: &'a str,
+        version: &'a str,
+    ) -> Self {
+        TablePrinter { columns, info, include_object, version, now: jiff::Timestamp::now() }
+    }
+
+    fn print(&self, objects: &[Value]) -> apimachinery::codec::meta::Table {
+        match self.columns {
+            Some(columns) => crate::apiextensions::table(columns, objects, self.now),
+            None => {
+                let (group, resource) = crate::conversion::printer_resource(self.info);
+                crate::printers::to_table(group, resource, objects, self.now)
+            }
         }
-    };
-    for (row, obj) in t.rows.iter_mut().zip(objects) {
-        row.object = match include_object {
-            "None" => Value::Null,
-            "Object" => served(obj.clone(), info),
-            _ => partial_metadata(obj, version),
+    }
+
+    /// The row of one object.
+    fn row(&self, obj: Value) -> apimachinery::codec::meta::TableRow {
+        let mut row = match self.columns {
+            Some(_) => self.print(std::slice::from_ref(&obj)).rows.pop().unwrap_or_default(),
+            None => {
+                let (group, resource) = crate::conversion::printer_resource(self.info);
+                crate::printers::row(group, resource, &obj, self.now)
+            }
         };
+        row.object = match self.include_object {
+            "None" => Value::Null,
+            "Object" => served(obj, self.info),
+            _ => partial_metadata(&obj, self.version),
+        };
+        row
     }
-    if !headers {
-        t.column_definitions.clear();
+
+    /// The table of `rows`, with its column definitions when `headers` is set.
+    fn table(
+        &self,
+        rows: Vec<apimachinery::codec::meta::TableRow>,
+        list_meta: Value,
+        headers: bool,
+    ) -> Value {
+        serde_json::to_value(self.table_out(&rows, &list_meta, headers))
+            .unwrap_or_else(|_| json!({}))
     }
-    let mut v = serde_json::to_value(&t).unwrap_or_else(|_| json!({}));
-    v["apiVersion"] = json!(format!("meta.k8s.io/{version}"));
-    v["metadata"] = list_meta;
-    v
+
+    /// [`TablePrinter::table`] ready to serialize, without copying the rows.
+    fn table_out<'r>(
+        &self,
+        rows: &'r [apimachinery::codec::meta::TableRow],
+        list_meta: &'r Value,
+        headers: bool,
+    ) -> TableOut<'r> {
+        let column_definitions =
+            if headers { self.print(&[]).column_definitions } else { Vec::new() };
+        TableOut {
+            kind: "Table",
+            api_version: format!("meta.k8s.io/{}", self.version),
+            metadata: list_meta,
+            column_definitions,
+            rows,
+        }
+    }
+}
+
+/// A `Table` as it is written.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TableOut<'r> {
+    kind: &'static str,
+    api_version: String,
+    metadata: &'r Value,
+    column_definitions: Vec<apimachinery::codec::meta::TableColumnDefinition>,
+    rows: &'r [apimachinery::codec::meta::TableRow],
 }
 
 /// Encodes one object as the client asked (object, table or metadata).
@@ -539,7 +607,13 @@ async fn list(
     let params = ListParams::from_query(&ctx.query)?;
     let predicate = crate::conversion::predicate(info, &params)?;
     let ns = (!namespace.is_empty()).then_some(namespace);
-    if matches!(out.target, ResponseTarget::Object)
+    let form = match &out.target {
+        ResponseTarget::Object => Some(StoredForm::Item),
+        ResponseTarget::PartialObjectMetadataList { version }
+        | ResponseTarget::PartialObjectMetadata { version } => Some(StoredForm::Metadata(version)),
+        ResponseTarget::Table { .. } => None,
+    };
+    if let Some(form) = form
         && !out.protobuf
         && !out.yaml
         && !out.pretty
@@ -547,81 +621,139 @@ async fn list(
         && crate::conversion::served_as_stored(info)
     {
         let page = store.list_stored(ns, &params, &predicate).await?;
-        return Ok(bytes(
-            StatusCode::OK,
-            CONTENT_TYPE_JSON,
-            stored_list_json(store, info, page)?,
-            None,
-        ));
+        let body = stored_list_json(store, info, page, form)?;
+        return Ok(bytes(StatusCode::OK, CONTENT_TYPE_JSON, body, None));
     }
-    let page = store.list(ns, &params, &predicate).await?;
-    let meta = list_meta(&page);
+    // Each object is reduced to what the response needs as it is read, so a list is never held
+    // whole as decoded objects.
+    let builtin = crate::kinds::lookup(&info.group, &info.version, &info.kind).is_some();
     let value = match &out.target {
-        ResponseTarget::Table { version } => table(
-            out.columns.as_deref(),
-            info,
-            &page.items,
-            &out.include_object,
-            version,
-            meta,
-            true,
-        ),
+        ResponseTarget::Table { version } => {
+            let printer =
+                TablePrinter::new(out.columns.as_deref(), info, &out.include_object, version);
+            let page = store.list_with(ns, &params, &predicate, |o| Ok(printer.row(o))).await?;
+            let meta = list_meta(&page);
+            if !out.protobuf && !out.yaml && !out.pretty {
+                let t = printer.table_out(&page.items, &meta, true);
+                let body = serde_json::to_vec(&t).map_err(StatusError::new_internal_error)?;
+                return Ok(bytes(StatusCode::OK, CONTENT_TYPE_JSON, body, None));
+            }
+            printer.table(page.items, meta, true)
+        }
         ResponseTarget::PartialObjectMetadataList { version }
         | ResponseTarget::PartialObjectMetadata { version } => {
-            let items: Vec<Value> =
-                page.items.iter().map(|o| partial_metadata(o, version)).collect();
+            let page = store
+                .list_with(ns, &params, &predicate, |o| Ok(partial_metadata(&o, version)))
+                .await?;
+            let meta = list_meta(&page);
             json!({
                 "kind": "PartialObjectMetadataList",
                 "apiVersion": format!("meta.k8s.io/{version}"),
                 "metadata": meta,
-                "items": items,
+                "items": page.items,
             })
         }
         ResponseTarget::Object => {
-            let builtin = crate::kinds::lookup(&info.group, &info.version, &info.kind).is_some();
-            let items: Vec<Value> = page
-                .items
-                .into_iter()
-                .map(|o| {
-                    if builtin {
-                        // Typed lists carry no type on their items.
-                        let mut o = crate::conversion::to_served(o, info);
-                        if let Some(m) = o.as_object_mut() {
-                            m.shift_remove("kind");
-                            m.shift_remove("apiVersion");
-                        }
-                        o
-                    } else {
-                        with_type(o, info)
-                    }
-                })
-                .collect();
+            let kind = format!("{}List", info.kind);
+            if out.protobuf
+                && builtin
+                && let Some(body) =
+                    list_protobuf(store, info, &kind, ns, &params, &predicate).await?
+            {
+                return Ok(bytes(StatusCode::OK, CONTENT_TYPE_PROTOBUF, body, None));
+            }
+            let page = store
+                .list_with(ns, &params, &predicate, |o| Ok(list_item(o, info, builtin)))
+                .await?;
+            let meta = list_meta(&page);
             json!({
-                "kind": format!("{}List", info.kind),
+                "kind": kind,
                 "apiVersion": info.api_version(),
                 "metadata": meta,
-                "items": items,
+                "items": page.items,
             })
         }
     };
     Ok(encode(out, StatusCode::OK, &value))
 }
 
+/// A stored object as an item of its list: typed lists carry no type on their items.
+fn list_item(obj: Value, info: &ResourceInfo, builtin: bool) -> Value {
+    if !builtin {
+        return with_type(obj, info);
+    }
+    let mut obj = crate::conversion::to_served(obj, info);
+    if let Some(m) = obj.as_object_mut() {
+        m.shift_remove("kind");
+        m.shift_remove("apiVersion");
+    }
+    obj
+}
+
+/// A list of built-in objects in protobuf, each item encoded as it is read; `None` when an
+/// item has no protobuf form (the list is then answered in JSON, as [`encode`] does).
+async fn list_protobuf(
+    store: &Store,
+    info: &ResourceInfo,
+    kind: &str,
+    ns: Option<&str>,
+    params: &ListParams,
+    predicate: &crate::registry::Predicate,
+) -> Result<Option<Vec<u8>>, StatusError> {
+    use apimachinery::codec::protobuf::ListEncoder;
+    let Ok(mut encoder) = ListEncoder::new(&info.api_version(), kind) else { return Ok(None) };
+    let mut failed = false;
+    let page = store
+        .list_with(ns, params, predicate, |o| {
+            if !failed && encoder.push(&list_item(o, info, true)).is_err() {
+                failed = true;
+            }
+            Ok(())
+        })
+        .await?;
+    if failed {
+        return Ok(None);
+    }
+    let head = json!({
+        "kind": kind,
+        "apiVersion": info.api_version(),
+        "metadata": list_meta(&page),
+    });
+    Ok(encoder.finish(&head).ok())
+}
+
+/// What a list written from stored bytes holds per object.
+#[derive(Clone, Copy)]
+enum StoredForm<'a> {
+    /// The object without its type (a typed list's item).
+    Item,
+    /// Its `PartialObjectMetadata` in meta.k8s.io version `.0`.
+    Metadata(&'a str),
+}
+
 /// The JSON of a list of built-in objects served as stored, written from the stored bytes: each
-/// item is its stored JSON without its type, with its resourceVersion set, as the decoded list
-/// would print it. Items whose bytes are not one clean object with object metadata are decoded.
+/// item is taken from its stored JSON with its resourceVersion set, as the decoded list would
+/// print it. Items whose bytes are not one clean object with object metadata are decoded.
 fn stored_list_json(
     store: &Store,
     info: &ResourceInfo,
     page: crate::registry::ListPage<crate::storage::KeyValue>,
+    form: StoredForm,
 ) -> Result<Vec<u8>, StatusError> {
     let size: usize = page.items.iter().map(|kv| kv.value.len() + 32).sum();
     let mut body = Vec::with_capacity(size + 256);
-    let head = json!({
-        "kind": format!("{}List", info.kind),
-        "apiVersion": info.api_version(),
-        "metadata": list_meta(&page),
-    });
+    let head = match form {
+        StoredForm::Item => json!({
+            "kind": format!("{}List", info.kind),
+            "apiVersion": info.api_version(),
+            "metadata": list_meta(&page),
+        }),
+        StoredForm::Metadata(version) => json!({
+            "kind": "PartialObjectMetadataList",
+            "apiVersion": format!("meta.k8s.io/{version}"),
+            "metadata": list_meta(&page),
+        }),
+    };
     let head = serde_json::to_vec(&head).map_err(StatusError::new_internal_error)?;
     body.extend_from_slice(&head[..head.len() - 1]);
     body.extend_from_slice(b",\"items\":[");
@@ -629,22 +761,22 @@ fn stored_list_json(
         if i > 0 {
             body.push(b',');
         }
-        if !write_stored_item(&mut body, &kv.value, kv.mod_revision) {
-            let mut obj = crate::conversion::to_served(store.decode_stored(kv)?, info);
-            if let Some(m) = obj.as_object_mut() {
-                m.shift_remove("kind");
-                m.shift_remove("apiVersion");
-            }
-            serde_json::to_writer(&mut body, &obj).map_err(StatusError::new_internal_error)?;
+        if !write_stored(&mut body, &kv.value, kv.mod_revision, form) {
+            let obj = store.decode_stored(kv)?;
+            let item = match form {
+                StoredForm::Item => list_item(obj, info, true),
+                StoredForm::Metadata(version) => partial_metadata(&obj, version),
+            };
+            serde_json::to_writer(&mut body, &item).map_err(StatusError::new_internal_error)?;
         }
     }
     body.extend_from_slice(b"]}");
     Ok(body)
 }
 
-/// Writes the list item for the stored object `stored` at `revision` (see
+/// Writes what `form` asks of the stored object `stored` at `revision` (see
 /// [`stored_list_json`]); false, with nothing written, when the bytes do not allow it.
-fn write_stored_item(out: &mut Vec<u8>, stored: &[u8], revision: u64) -> bool {
+fn write_stored(out: &mut Vec<u8>, stored: &[u8], revision: u64, form: StoredForm) -> bool {
     use apimachinery::codec::scan::members;
     let Some(top) = members(stored) else { return false };
     let Some(meta) = top.iter().find(|m| m.name == "metadata") else { return false };
@@ -652,20 +784,10 @@ fn write_stored_item(out: &mut Vec<u8>, stored: &[u8], revision: u64) -> bool {
         return false;
     }
     let Some(fields) = members(&stored[meta.value.clone()]) else { return false };
-    let rv = format!("\"{revision}\"");
-    let mut first = true;
-    out.push(b'{');
-    for m in top.iter().filter(|m| m.name != "kind" && m.name != "apiVersion") {
-        if !first {
-            out.push(b',');
-        }
-        first = false;
-        if m.name != "metadata" {
-            out.extend_from_slice(&stored[m.start..m.value.end]);
-            continue;
-        }
-        out.extend_from_slice(&stored[m.start..m.value.start]);
-        let base = m.value.start;
+    // The metadata object with the resourceVersion set: in place, or as its last member.
+    let write_metadata = |out: &mut Vec<u8>| {
+        let rv = format!("\"{revision}\"");
+        let base = meta.value.start;
         out.push(b'{');
         for (j, f) in fields.iter().enumerate() {
             if j > 0 {
@@ -686,8 +808,33 @@ fn write_stored_item(out: &mut Vec<u8>, stored: &[u8], revision: u64) -> bool {
             out.extend_from_slice(rv.as_bytes());
         }
         out.push(b'}');
+    };
+    match form {
+        StoredForm::Metadata(version) => {
+            out.extend_from_slice(b"{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":");
+            out.extend_from_slice(json!(format!("meta.k8s.io/{version}")).to_string().as_bytes());
+            out.extend_from_slice(b",\"metadata\":");
+            write_metadata(out);
+            out.push(b'}');
+        }
+        StoredForm::Item => {
+            out.push(b'{');
+            let mut first = true;
+            for m in top.iter().filter(|m| m.name != "kind" && m.name != "apiVersion") {
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                if m.name == "metadata" {
+                    out.extend_from_slice(&stored[m.start..m.value.start]);
+                    write_metadata(out);
+                } else {
+                    out.extend_from_slice(&stored[m.start..m.value.end]);
+                }
+            }
+            out.push(b'}');
+        }
     }
-    out.push(b'}');
     true
 }
 
@@ -1306,7 +1453,11 @@ pub(super) fn error_status(e: &StatusError) -> Value {
 mod tests {
     use serde_json::{Value, json};
 
-    use super::write_stored_item;
+    use super::{StoredForm, write_stored};
+
+    fn write_stored_item(out: &mut Vec<u8>, stored: &[u8], revision: u64) -> bool {
+        write_stored(out, stored, revision, StoredForm::Item)
+    }
 
     /// What a list item is when decoded: the object with its resourceVersion set and its type
     /// removed, printed.
@@ -1341,6 +1492,12 @@ mod tests {
                 String::from_utf8(out).unwrap(),
                 String::from_utf8(decoded_item(&stored, 42)).unwrap()
             );
+            let mut out = Vec::new();
+            assert!(write_stored(&mut out, &stored, 42, StoredForm::Metadata("v1")), "{obj}");
+            let mut decoded: Value = serde_json::from_slice(&stored).unwrap();
+            decoded["metadata"]["resourceVersion"] = json!("42");
+            let want = super::partial_metadata(&decoded, "v1");
+            assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&want).unwrap());
         }
     }
 

@@ -325,9 +325,21 @@ impl Store {
         params: &ListParams,
         predicate: &Predicate,
     ) -> Result<ListPage, StatusError> {
+        self.list_with(namespace, params, predicate, Ok).await
+    }
+
+    /// [`Store::list`] with each matching object passed through `map` as soon as it is read, so
+    /// that the whole list of objects is never held at once.
+    pub async fn list_with<T>(
+        &self,
+        namespace: Option<&str>,
+        params: &ListParams,
+        predicate: &Predicate,
+        mut map: impl FnMut(Value) -> Result<T, StatusError>,
+    ) -> Result<ListPage<T>, StatusError> {
         self.list_items(namespace, params, predicate, |kv| {
             let obj = self.decode_kv(kv)?;
-            Ok(predicate.matches(&obj).then_some(obj))
+            predicate.matches(&obj).then(|| map(obj)).transpose()
         })
         .await
     }
@@ -354,7 +366,7 @@ impl Store {
         namespace: Option<&str>,
         params: &ListParams,
         predicate: &Predicate,
-        keep: impl Fn(&KeyValue) -> Result<Option<T>, StatusError>,
+        mut keep: impl FnMut(&KeyValue) -> Result<Option<T>, StatusError>,
     ) -> Result<ListPage<T>, StatusError> {
         let key = self.list_key(namespace);
         let revision = list_revision(params)?;

@@ -183,17 +183,77 @@ pub fn encode(obj: &Value) -> Result<Vec<u8>, ProtobufError> {
     };
     let mut raw = Vec::new();
     encode::encode_message(idx, obj, 0, &mut raw)?;
+    Ok(envelope(api_version, kind, &raw))
+}
+
+/// A message's bytes `raw` in the `runtime.Unknown` envelope, after the magic.
+fn envelope(api_version: &str, kind: &str, raw: &[u8]) -> Vec<u8> {
     let mut tm = Vec::new();
     put_bytes(&mut tm, 1, api_version.as_bytes());
     put_bytes(&mut tm, 2, kind.as_bytes());
     let mut out = Vec::with_capacity(raw.len() + tm.len() + 16);
     out.extend_from_slice(&MAGIC);
     put_bytes(&mut out, 1, &tm);
-    put_bytes(&mut out, 2, &raw);
+    put_bytes(&mut out, 2, raw);
     // Upstream writes the empty contentEncoding and contentType too.
     put_bytes(&mut out, 3, b"");
     put_bytes(&mut out, 4, b"");
-    Ok(out)
+    out
+}
+
+/// Writes a list's protobuf body one item at a time, so that the list is never held whole as
+/// JSON: the bytes are those [`encode`] writes for the list with all its items.
+pub struct ListEncoder {
+    list: u16,
+    item: u16,
+    items_tag: u32,
+    items: Vec<u8>,
+}
+
+impl ListEncoder {
+    /// Starts a list of kind `kind`. Fails for kinds without a protobuf form, and for list
+    /// messages whose `items` is not their last field in number order.
+    pub fn new(api_version: &str, kind: &str) -> Result<ListEncoder, ProtobufError> {
+        let Some(list) = lookup(api_version, kind) else {
+            return Err(ProtobufError::UnknownKind {
+                api_version: api_version.to_string(),
+                kind: kind.to_string(),
+            });
+        };
+        let msg = &generated::MESSAGES[usize::from(list)];
+        let not_a_list = || ProtobufError::Encode(format!("{kind} is not a list"));
+        let items = msg.fields.iter().find(|f| f.json == "items").ok_or_else(not_a_list)?;
+        let table::Ty::Message(item) = items.ty else { return Err(not_a_list()) };
+        if items.card != table::Card::Repeated || msg.fields.iter().any(|f| f.tag > items.tag) {
+            return Err(not_a_list());
+        }
+        Ok(ListEncoder { list, item, items_tag: items.tag, items: Vec::new() })
+    }
+
+    /// Appends one item (in its JSON form; its apiVersion and kind are not written).
+    pub fn push(&mut self, item: &Value) -> Result<(), ProtobufError> {
+        let mut m = Vec::new();
+        encode::encode_message(self.item, item, 1, &mut m)?;
+        put_bytes(&mut self.items, self.items_tag, &m);
+        Ok(())
+    }
+
+    /// The whole body of `list` (its apiVersion, kind, and every member but `items`, which is
+    /// ignored) with the items pushed.
+    pub fn finish(self, list: &Value) -> Result<Vec<u8>, ProtobufError> {
+        let (api_version, kind) = type_meta(list)?;
+        if lookup(api_version, kind) != Some(self.list) {
+            return Err(ProtobufError::Encode(format!("{kind} is not the list started")));
+        }
+        let mut head = list.clone();
+        if let Some(m) = head.as_object_mut() {
+            m.shift_remove("items");
+        }
+        let mut raw = Vec::new();
+        encode::encode_message(self.list, &head, 0, &mut raw)?;
+        raw.extend_from_slice(&self.items);
+        Ok(envelope(api_version, kind, &raw))
+    }
 }
 
 /// Encodes one watch event as a frame of a protobuf watch stream: a 4-byte big-endian length,

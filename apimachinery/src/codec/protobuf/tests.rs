@@ -14,7 +14,7 @@ use k8s_pb::apimachinery::pkg::util::intstr::IntOrString;
 use prost::Message as _;
 use serde_json::{Value, json};
 
-use super::{ProtobufError, decode, decode_watch_event, encode, encode_watch_event};
+use super::{ListEncoder, ProtobufError, decode, decode_watch_event, encode, encode_watch_event};
 
 fn s(v: &str) -> Option<String> {
     Some(v.to_string())
@@ -671,4 +671,30 @@ fn time_and_duration_spellings() {
     }
     assert_eq!(parse_duration("1h30m"), Some(5_400_000_000_000));
     assert_eq!(parse_duration("5"), None);
+}
+
+#[test]
+fn lists_encoded_item_by_item_match_whole_lists() {
+    let pod = |name: &str| {
+        json!({"metadata": {"name": name, "namespace": "default", "resourceVersion": "7"},
+               "spec": {"containers": [{"name": "c", "image": "nginx"}]},
+               "status": {"phase": "Pending"}})
+    };
+    let list = json!({
+        "kind": "PodList", "apiVersion": "v1",
+        "metadata": {"resourceVersion": "9", "continue": "abc", "remainingItemCount": 3},
+        "items": [pod("a"), pod("b"), {}],
+    });
+    let mut enc = ListEncoder::new("v1", "PodList").unwrap();
+    for item in list["items"].as_array().unwrap() {
+        enc.push(item).unwrap();
+    }
+    assert_eq!(enc.finish(&list).unwrap(), encode(&list).unwrap());
+    let empty = json!({"kind": "ConfigMapList", "apiVersion": "v1", "metadata": {}});
+    let enc = ListEncoder::new("v1", "ConfigMapList").unwrap();
+    assert_eq!(enc.finish(&empty).unwrap(), encode(&empty).unwrap());
+    let enc = ListEncoder::new("v1", "ConfigMapList").unwrap();
+    assert!(enc.finish(&list).is_err(), "another list kind");
+    assert!(ListEncoder::new("v1", "Pod").is_err());
+    assert!(ListEncoder::new("x/v1", "WidgetList").is_err());
 }
