@@ -1,8 +1,9 @@
 //! Objects every cluster starts with: the system namespaces, the `kubernetes` Service with
-//! its Endpoints and EndpointSlice pointing at this server, the system PriorityClasses, a
-//! local APIService for every built-in group version, and upstream's default API Priority and
-//! Fairness configuration (`flowcontrol`: priority levels and flow schemas; existing ones are
-//! brought back to their defaults by upstream's rules).
+//! its Endpoints and EndpointSlice pointing at this server (none, as upstream, when the
+//! advertise address is one an endpoint may not hold, such as loopback), the system
+//! PriorityClasses, a local APIService for every built-in group version, and upstream's default
+//! API Priority and Fairness configuration (`flowcontrol`: priority levels and flow schemas;
+//! existing ones are brought back to their defaults by upstream's rules).
 
 use apimachinery::errors::StatusError;
 use apimachinery::runtime::ResourceTable;
@@ -35,6 +36,23 @@ async fn ensure(
             }
         }
         Err(e) => Err(e),
+    }
+}
+
+/// [`ensure`], logging an object the validation refuses instead of failing the start.
+async fn ensure_or_log(
+    registry: &Registry,
+    resource: &str,
+    group: &str,
+    namespace: &str,
+    obj: Value,
+) -> Result<(), StatusError> {
+    match ensure(registry, resource, group, namespace, obj).await {
+        Err(e) if e.is_invalid() => {
+            tracing::error!(error = %e, "unable to perform initial Kubernetes service initialization");
+            Ok(())
+        }
+        other => other,
     }
 }
 
@@ -129,7 +147,9 @@ pub async fn run(
             "ports": [{"name": "https", "port": port, "protocol": "TCP"}],
         }],
     });
-    ensure(registry, "endpoints", "", "default", endpoints).await?;
+    // Upstream's endpoint reconciler writes these through the API; an advertise address
+    // endpoints may not hold (loopback, link-local) leaves the service without them, logged.
+    ensure_or_log(registry, "endpoints", "", "default", endpoints).await?;
     let slice = json!({
         "apiVersion": "discovery.k8s.io/v1",
         "kind": "EndpointSlice",
@@ -142,7 +162,7 @@ pub async fn run(
         "endpoints": [{"addresses": [advertise_address], "conditions": {"ready": true}}],
         "ports": [{"name": "https", "port": port, "protocol": "TCP"}],
     });
-    ensure(registry, "endpointslices", "discovery.k8s.io", "default", slice).await?;
+    ensure_or_log(registry, "endpointslices", "discovery.k8s.io", "default", slice).await?;
     for (name, value, description) in SYSTEM_PRIORITY_CLASSES {
         let class = json!({
             "apiVersion": "scheduling.k8s.io/v1",

@@ -390,6 +390,30 @@ pub fn is_valid_percent(percent: &str) -> Vec<String> {
     if ok { Vec::new() } else { vec![regex_error(PERCENT_ERR_MSG, PERCENT_FMT, &["1%", "93%"])] }
 }
 
+/// Parses an IP address as k8s.io/utils' `ParseIPSloppy` does (Go's `net.ParseIP` before Go
+/// 1.17): IPv4 parts may carry leading zeros, which are read as decimal. An IPv4-mapped IPv6
+/// address is returned as written; callers that ask Go's `To4()` question use
+/// [`std::net::IpAddr::to_canonical`].
+pub fn parse_ip_sloppy(s: &str) -> Option<std::net::IpAddr> {
+    if s.contains(':') {
+        return s.parse::<std::net::Ipv6Addr>().ok().map(std::net::IpAddr::V6);
+    }
+    let mut octets = [0u8; 4];
+    let mut parts = s.split('.');
+    for octet in &mut octets {
+        let part = parts.next()?;
+        if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let digits = part.trim_start_matches('0');
+        *octet = if digits.is_empty() { 0 } else { digits.parse().ok()? };
+    }
+    match parts.next() {
+        Some(_) => None,
+        None => Some(std::net::IpAddr::V4(octets.into())),
+    }
+}
+
 /// Checks an HTTP header field name (alphanumerics and `-`).
 pub fn is_http_header_name(value: &str) -> Vec<String> {
     let ok = !value.is_empty() && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');

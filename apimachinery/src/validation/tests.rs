@@ -914,3 +914,22 @@ fn test_validate_label_selector() {
     })));
     assert!(!label_selector_has_invalid_label_value(None));
 }
+
+#[test]
+fn test_parse_ip_sloppy() {
+    let good = [
+        ("1.2.3.4", "1.2.3.4"),
+        ("010.001.0.255", "10.1.0.255"),
+        ("0000001.2.3.4", "1.2.3.4"),
+        ("::1", "::1"),
+        ("2001:db8::ffff", "2001:db8::ffff"),
+        ("::ffff:1.2.3.4", "::ffff:1.2.3.4"),
+    ];
+    for (input, want) in good {
+        let got = parse_ip_sloppy(input).map(|ip| ip.to_string());
+        assert_eq!(got.as_deref(), Some(want), "{input}");
+    }
+    for bad in ["", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.-4", "a.b.c.d", "1.2.3.4/8", "::g"] {
+        assert_eq!(parse_ip_sloppy(bad), None, "{bad}");
+    }
+}

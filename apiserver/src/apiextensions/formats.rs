@@ -1,9 +1,10 @@
 //! The string formats custom resource schemas may name (upstream's supported formats and
 //! kube-openapi's `strfmt` checks). Other formats are ignored, as upstream strips them.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::Ipv6Addr;
 use std::sync::OnceLock;
 
+use apimachinery::validation::parse_ip_sloppy;
 use regex::Regex;
 
 /// A format's name as the registry keys it (`date-time` is `datetime`).
@@ -97,7 +98,7 @@ pub fn validates(format: &str, data: &str) -> bool {
         "uri" => is_request_uri(data),
         "email" => is_email(data),
         "hostname" => is_hostname(data),
-        "ipv4" => parse_ip_sloppy(data) && data.contains('.'),
+        "ipv4" => parse_ip_sloppy(data).is_some() && data.contains('.'),
         "ipv6" => data.parse::<Ipv6Addr>().is_ok() && data.contains(':'),
         "cidr" => is_cidr(data),
         "mac" => is_mac(data),
@@ -127,20 +128,6 @@ fn is_hostname(s: &str) -> bool {
     hostname_re().is_match(s) && s.len() <= 255 && s.split('.').all(|p| p.len() <= 63)
 }
 
-/// Go's `net.ParseIP` after `ParseIPSloppy` (leading zeros allowed in IPv4 parts).
-fn parse_ip_sloppy(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('.').collect();
-    if parts.len() == 4 {
-        return parts.iter().all(|p| {
-            !p.is_empty()
-                && p.len() <= 3
-                && p.bytes().all(|b| b.is_ascii_digit())
-                && p.parse::<u16>().is_ok_and(|n| n <= 255)
-        });
-    }
-    s.parse::<Ipv6Addr>().is_ok() || s.parse::<Ipv4Addr>().is_ok()
-}
-
 fn is_cidr(s: &str) -> bool {
     let Some((ip, prefix)) = s.split_once('/') else { return false };
     let max = if ip.contains(':') { 128 } else { 32 };
@@ -148,7 +135,7 @@ fn is_cidr(s: &str) -> bool {
         && prefix.len() <= 3
         && prefix.bytes().all(|b| b.is_ascii_digit())
         && prefix.parse::<u32>().is_ok_and(|p| p <= max);
-    prefix_ok && parse_ip_sloppy(ip)
+    prefix_ok && parse_ip_sloppy(ip).is_some()
 }
 
 /// Go's `net.ParseMAC`: 6, 8 or 20 octets separated by `:` or `-`, or dotted groups of four.

@@ -448,7 +448,11 @@ async fn serve_inner(
     )?;
     out.columns = server.registry.custom_columns(&info.group, &info.version, &info.resource);
     let dry_run = ctx.query.iter().any(|(k, v)| k == "dryRun" && v == "All");
-    let write = WriteOptions { dry_run, ..Default::default() };
+    // A resource kept in another one's store (events.k8s.io Events) is validated as the API
+    // the request addressed.
+    let validate_as =
+        crate::conversion::storage_resource(&info.group, &info.resource).map(|_| info.clone());
+    let write = WriteOptions { dry_run, validate_as, ..Default::default() };
     if let Some(v) = ctx.param("dryRun")
         && v != "All"
         && !v.is_empty()

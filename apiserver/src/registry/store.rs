@@ -55,6 +55,10 @@ pub struct WriteOptions {
     /// defaults (see [`crate::api::strategy::defaults_on_decode`]), so a create does not apply
     /// them again.
     pub defaulted: bool,
+    /// The resource the request addressed when its objects live in this store under another
+    /// one (events.k8s.io Events in the core store): validation follows the API the request
+    /// used, as upstream's strategies read the request's group version.
+    pub validate_as: Option<ResourceInfo>,
 }
 
 /// A hook a write runs on the prepared object (defaults applied, server-owned fields set)
@@ -531,7 +535,8 @@ impl Store {
                     "name or generateName is required",
                 ));
             }
-            errs.extend(self.strategy.validate_create(&self.info, &obj));
+            let validate_as = options.validate_as.as_ref().unwrap_or(&self.info);
+            errs.extend(self.strategy.validate_create(validate_as, &obj));
             if !errs.is_empty() {
                 return Err(self.invalid(&name, &errs));
             }
@@ -639,7 +644,8 @@ impl Store {
                     ),
                 ));
             }
-            self.before_update(namespace, subresource, &mut new, &old, track)?;
+            let validate_as = options.validate_as.as_ref().unwrap_or(&self.info);
+            self.before_update(namespace, subresource, &mut new, &old, track, validate_as)?;
             drop_empty_metadata(&mut new);
             if same_but_rv(&new, &old) {
                 return Ok((old, false));
@@ -728,6 +734,7 @@ impl Store {
         new: &mut Value,
         old: &Value,
         track: Option<Track<'_>>,
+        validate_as: &ResourceInfo,
     ) -> Result<(), StatusError> {
         // Subresources that write one part of the object: `status` (and a request's
         // `approval`, which owns its conditions) the status; a pod's `ephemeralcontainers` and
@@ -816,9 +823,9 @@ impl Store {
             track(Some(old), new);
         }
         let errs = if let Some(sub) = subresource.filter(|_| partial) {
-            self.strategy.validate_status_update(&self.info, sub, new, old)
+            self.strategy.validate_status_update(validate_as, sub, new, old)
         } else {
-            self.strategy.validate_update(&self.info, new, old)
+            self.strategy.validate_update(validate_as, new, old)
         };
         if !errs.is_empty() {
             return Err(self.invalid(new.name(), &errs));

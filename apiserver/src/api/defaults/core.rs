@@ -192,6 +192,14 @@ fn volume_has_source(v: &core::Volume) -> bool {
         || v.vsphere_volume.is_some()
 }
 
+/// `SetDefaults_AzureDiskVolumeSource`: read-write caching, ext4, shared blob disks.
+fn default_azure_disk(s: &mut core::AzureDiskVolumeSource) {
+    set_str_if_empty(&mut s.caching_mode, "ReadWrite");
+    set_str_if_empty(&mut s.fs_type, "ext4");
+    set_if_none(&mut s.read_only, false);
+    set_str_if_empty(&mut s.kind, "Shared");
+}
+
 /// Volume defaults (`SetDefaults_Volume` and the per-source defaulters).
 pub fn default_volume(v: &mut core::Volume) {
     if !volume_has_source(v) {
@@ -241,10 +249,7 @@ pub fn default_volume(v: &mut core::Volume) {
         set_str_if_empty(&mut s.keyring, "/etc/ceph/keyring");
     }
     if let Some(s) = &mut v.azure_disk {
-        set_str_if_empty(&mut s.caching_mode, "ReadWrite");
-        set_str_if_empty(&mut s.fs_type, "ext4");
-        set_if_none(&mut s.read_only, false);
-        set_str_if_empty(&mut s.kind, "Shared");
+        default_azure_disk(s);
     }
     if let Some(s) = &mut v.scale_io {
         set_str_if_empty(&mut s.storage_mode, "ThinProvisioned");
@@ -430,9 +435,30 @@ pub fn default_persistent_volume(pv: &mut core::PersistentVolume) {
     let spec = pv.spec.get_or_insert_with(Default::default);
     set_str_if_empty(&mut spec.persistent_volume_reclaim_policy, "Retain");
     set_if_none(&mut spec.volume_mode, "Filesystem".to_string());
+    default_persistent_volume_spec(spec);
+}
+
+/// The defaults of a PersistentVolumeSpec's capacity and volume sources (also those of the
+/// inline spec a VolumeAttachment carries).
+pub fn default_persistent_volume_spec(spec: &mut core::PersistentVolumeSpec) {
     default_resource_list(&mut spec.capacity);
     if let Some(h) = &mut spec.host_path {
         set_if_none(&mut h.type_, String::new());
+    }
+    if let Some(s) = &mut spec.iscsi {
+        set_str_if_empty(&mut s.iscsi_interface, "default");
+    }
+    if let Some(s) = &mut spec.rbd {
+        set_str_if_empty(&mut s.pool, "rbd");
+        set_str_if_empty(&mut s.user, "admin");
+        set_str_if_empty(&mut s.keyring, "/etc/ceph/keyring");
+    }
+    if let Some(s) = &mut spec.azure_disk {
+        default_azure_disk(s);
+    }
+    if let Some(s) = &mut spec.scale_io {
+        set_str_if_empty(&mut s.storage_mode, "ThinProvisioned");
+        set_str_if_empty(&mut s.fs_type, "xfs");
     }
 }
 

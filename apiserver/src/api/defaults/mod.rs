@@ -63,6 +63,7 @@ pub fn default_object(group: &str, kind: &str, obj: &mut Value) {
         }
         ("storage.k8s.io", "StorageClass") => with_typed(obj, other::default_storage_class),
         ("storage.k8s.io", "CSIDriver") => with_typed(obj, other::default_csi_driver),
+        ("storage.k8s.io", "VolumeAttachment") => with_typed(obj, other::default_volume_attachment),
         ("scheduling.k8s.io", "PriorityClass") => with_typed(obj, other::default_priority_class),
         ("discovery.k8s.io", "EndpointSlice") => with_typed(obj, other::default_endpoint_slice),
         ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration") => {

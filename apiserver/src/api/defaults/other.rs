@@ -134,6 +134,13 @@ pub fn default_csi_driver(d: &mut storage::CSIDriver) {
     spec.se_linux_mount.get_or_insert(false);
 }
 
+/// Volume attachment defaults: those of the inline volume spec's sources.
+pub fn default_volume_attachment(va: &mut storage::VolumeAttachment) {
+    if let Some(spec) = &mut va.spec.source.inline_volume_spec {
+        super::core::default_persistent_volume_spec(spec);
+    }
+}
+
 /// Priority class defaults: preempts lower priorities.
 pub fn default_priority_class(pc: &mut scheduling::PriorityClass) {
     pc.preemption_policy.get_or_insert_with(|| "PreemptLowerPriority".to_string());

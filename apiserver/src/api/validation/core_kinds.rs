@@ -30,14 +30,13 @@ fn s(o: &Option<String>) -> &str {
 }
 
 /// An `Invalid` error whose value Go prints through `String()` (unquoted), as for quantities.
-fn invalid_stringer(path: &Path, shown: &str, detail: &str) -> Error {
+pub(crate) fn invalid_stringer(path: &Path, shown: &str, detail: &str) -> Error {
     Error::new(ErrorType::Invalid, path, BadValue::Omitted, format!("{shown}: {detail}"))
 }
 
 /// `IsValidIP` (sloppy parsing, as the legacy fields use).
 pub fn validate_ip(value: &str, path: &Path) -> ErrorList {
-    let ok = value.parse::<std::net::IpAddr>().is_ok();
-    if ok {
+    if v::parse_ip_sloppy(value).is_some() {
         ErrorList::new()
     } else {
         ErrorList(vec![Error::invalid(
@@ -51,7 +50,7 @@ pub fn validate_ip(value: &str, path: &Path) -> ErrorList {
 // ---------------------------------------------------------------------------------------------
 // Paths.
 
-fn validate_path_no_backsteps(target: &str, path: &Path) -> ErrorList {
+pub(crate) fn validate_path_no_backsteps(target: &str, path: &Path) -> ErrorList {
     if target.split('/').any(|p| p == "..") {
         return ErrorList(vec![Error::invalid(path, target, "must not contain '..'")]);
     }
@@ -370,28 +369,10 @@ fn validate_volume_source(v: &core::Volume, path: &Path, pod_name: Option<&str>)
         }
         "hostPath" => {
             if let Some(h) = &v.host_path {
-                let p = path.child("hostPath");
-                if h.path.is_empty() {
-                    errs.push(Error::required(&p.child("path"), ""));
-                } else {
-                    errs.extend(validate_path_no_backsteps(&h.path, &p.child("path")));
-                    let ty = s(&h.type_);
-                    let types = [
-                        "",
-                        "DirectoryOrCreate",
-                        "Directory",
-                        "FileOrCreate",
-                        "File",
-                        "Socket",
-                        "CharDevice",
-                        "BlockDevice",
-                    ];
-                    if !types.contains(&ty) {
-                        let mut sorted = types.to_vec();
-                        sorted.sort_unstable();
-                        errs.push(Error::not_supported(&p.child("type"), ty, &sorted));
-                    }
-                }
+                errs.extend(super::volumes::validate_host_path_volume_source(
+                    h,
+                    &path.child("hostPath"),
+                ));
             }
         }
         "secret" => {
@@ -425,20 +406,7 @@ fn validate_volume_source(v: &core::Volume, path: &Path, pod_name: Option<&str>)
         }
         "nfs" => {
             if let Some(n) = &v.nfs {
-                let p = path.child("nfs");
-                if n.server.is_empty() {
-                    errs.push(Error::required(&p.child("server"), ""));
-                }
-                if n.path.is_empty() {
-                    errs.push(Error::required(&p.child("path"), ""));
-                }
-                if !n.path.starts_with('/') {
-                    errs.push(Error::invalid(
-                        &p.child("path"),
-                        &n.path,
-                        "must be an absolute path",
-                    ));
-                }
+                errs.extend(super::volumes::validate_nfs_volume_source(n, &path.child("nfs")));
             }
         }
         "downwarAPI" => {
@@ -834,7 +802,7 @@ fn validate_volume_devices(
     errs
 }
 
-fn is_native_resource(name: &str) -> bool {
+pub(crate) fn is_native_resource(name: &str) -> bool {
     !name.contains('/') || name.contains("kubernetes.io/")
 }
 
@@ -842,7 +810,7 @@ fn is_huge_page(name: &str) -> bool {
     name.starts_with("hugepages-")
 }
 
-fn is_overcommit_allowed(name: &str) -> bool {
+pub(crate) fn is_overcommit_allowed(name: &str) -> bool {
     is_native_resource(name) && !is_huge_page(name)
 }
 
@@ -853,8 +821,9 @@ fn is_extended_resource(name: &str) -> bool {
     v::is_qualified_name(&format!("requests.{name}")).is_empty()
 }
 
+/// `IsIntegerResourceName`: object counts and extended resources.
 fn is_integer_resource(name: &str) -> bool {
-    const INTEGER: [&str; 13] = [
+    const INTEGER: [&str; 9] = [
         "pods",
         "services",
         "replicationcontrollers",
@@ -864,12 +833,8 @@ fn is_integer_resource(name: &str) -> bool {
         "persistentvolumeclaims",
         "services.nodeports",
         "services.loadbalancers",
-        "requests.storage",
-        "count/pods",
-        "count/services",
-        "count/secrets",
     ];
-    INTEGER.contains(&name) || is_extended_resource(name) || name.starts_with("attachable-volumes-")
+    INTEGER.contains(&name) || is_extended_resource(name)
 }
 
 fn is_standard_container_resource(name: &str) -> bool {
@@ -904,19 +869,23 @@ fn is_standard_resource_name(name: &str) -> bool {
         || name.starts_with("requests.hugepages-")
 }
 
-fn validate_container_resource_name(name: &str, path: &Path) -> ErrorList {
+/// `validateResourceName`: a qualified name, and a standard resource when unprefixed.
+pub(crate) fn validate_resource_name(name: &str, path: &Path) -> ErrorList {
     let mut errs = validate_qualified_name(name, path);
-    if !errs.is_empty() {
-        return errs;
+    if errs.is_empty() && !name.contains('/') && !is_standard_resource_name(name) {
+        errs.push(Error::invalid(
+            path,
+            name,
+            "must be a standard resource type or fully qualified",
+        ));
     }
+    errs
+}
+
+/// `validateContainerResourceName`.
+pub(crate) fn validate_container_resource_name(name: &str, path: &Path) -> ErrorList {
+    let mut errs = validate_resource_name(name, path);
     if !name.contains('/') {
-        if !is_standard_resource_name(name) {
-            errs.push(Error::invalid(
-                path,
-                name,
-                "must be a standard resource type or fully qualified",
-            ));
-        }
         if !is_standard_container_resource(name) {
             errs.push(Error::invalid(path, name, "must be a standard resource for containers"));
         }
@@ -926,7 +895,8 @@ fn validate_container_resource_name(name: &str, path: &Path) -> ErrorList {
     errs
 }
 
-fn validate_resource_quantity_value(name: &str, q: &Quantity, path: &Path) -> ErrorList {
+/// `ValidateResourceQuantityValue`: not negative, and whole for integer resources.
+pub(crate) fn validate_resource_quantity_value(name: &str, q: &Quantity, path: &Path) -> ErrorList {
     let mut errs = ErrorList::new();
     let Ok(parsed) = ParsedQuantity::parse(&q.0) else { return errs };
     if parsed.sign() < 0 {
@@ -2147,11 +2117,18 @@ fn validate_container_updates(
 
 /// A line-per-field description of what differs between two specs, standing in for the Go
 /// structure diff upstream appends to its message.
-fn spec_diff(old: &serde_json::Value, new: &serde_json::Value) -> String {
+/// A rendering of what changed between two objects of Go type `type_name`, in the shape of the
+/// `cmp.Diff` upstream appends to its immutability errors (whose exact text go-cmp keeps
+/// deliberately unstable).
+pub(crate) fn spec_diff(
+    type_name: &str,
+    old: &serde_json::Value,
+    new: &serde_json::Value,
+) -> String {
     let (Some(o), Some(n)) = (old.as_object(), new.as_object()) else { return String::new() };
     let mut keys: BTreeSet<&String> = o.keys().collect();
     keys.extend(n.keys());
-    let mut out = String::from("  core.PodSpec{\n");
+    let mut out = format!("  {type_name}{{\n");
     for k in keys {
         let (ov, nv) = (o.get(k), n.get(k));
         if ov != nv {
@@ -2295,6 +2272,7 @@ pub fn validate_pod_update(new: &core::Pod, old: &core::Pod) -> ErrorList {
     }
     if munged != *old_spec {
         let diff = spec_diff(
+            "core.PodSpec",
             &serde_json::to_value(&old_spec).unwrap_or_default(),
             &serde_json::to_value(&munged).unwrap_or_default(),
         );

@@ -16,15 +16,18 @@ use serde_json::Value;
 
 pub mod certificates;
 pub mod core_kinds;
+pub mod core_resources;
 pub mod meta;
 pub mod networking;
 pub mod other;
+pub mod volumes;
 pub mod workloads;
 
 #[cfg(test)]
 mod tests;
 
 use core_kinds as corev;
+use core_resources::{self as resources, EventApi};
 
 /// The value of an optional field, or its default, borrowed when present (validation only reads
 /// it).
@@ -185,6 +188,21 @@ fn create_errors(group: &str, resource: &str, obj: &Value) -> Result<ErrorList, 
         ("", "secrets") => corev::validate_secret(&decode(obj)?),
         ("", "serviceaccounts") => corev::validate_service_account(&decode(obj)?),
         ("", "nodes") => corev::validate_node(&decode(obj)?),
+        ("", "endpoints") => resources::validate_endpoints(&decode(obj)?),
+        ("", "events") => resources::validate_event_create(&decode(obj)?, EventApi::Legacy),
+        ("events.k8s.io", "events") => {
+            resources::validate_event_create(&decode(obj)?, EventApi::Strict)
+        }
+        ("", "limitranges") => resources::validate_limit_range(&decode(obj)?),
+        ("", "resourcequotas") => resources::validate_resource_quota(&decode(obj)?),
+        ("", "persistentvolumes") => volumes::validate_persistent_volume(&decode(obj)?),
+        ("", "persistentvolumeclaims") => volumes::validate_persistent_volume_claim(&decode(obj)?),
+        ("discovery.k8s.io", "endpointslices") => resources::validate_endpoint_slice(&decode(obj)?),
+        ("storage.k8s.io", "csidrivers") => volumes::validate_csi_driver(&decode(obj)?),
+        ("storage.k8s.io", "csinodes") => volumes::validate_csi_node(&decode(obj)?),
+        ("storage.k8s.io", "volumeattachments") => {
+            volumes::validate_volume_attachment(&decode(obj)?)
+        }
         ("certificates.k8s.io", "certificatesigningrequests") => {
             certificates::validate_create(&decode(obj)?)
         }
@@ -297,6 +315,35 @@ fn update_errors(
         ("", "configmaps") => corev::validate_config_map_update(&decode(new)?, &decode(old)?),
         ("", "secrets") => corev::validate_secret_update(&decode(new)?, &decode(old)?),
         ("", "nodes") => corev::validate_node_update(&decode(new)?, &decode(old)?),
+        ("", "endpoints") => resources::validate_endpoints_update(&decode(new)?, &decode(old)?),
+        ("", "events") => {
+            resources::validate_event_update(&decode(new)?, &decode(old)?, EventApi::Legacy)
+        }
+        ("events.k8s.io", "events") => {
+            resources::validate_event_update(&decode(new)?, &decode(old)?, EventApi::Strict)
+        }
+        ("", "limitranges") => resources::validate_limit_range_update(&decode(new)?, &decode(old)?),
+        ("", "resourcequotas") => {
+            resources::validate_resource_quota_update(&decode(new)?, &decode(old)?)
+        }
+        ("", "persistentvolumes") => {
+            volumes::validate_persistent_volume_update(&decode(new)?, &decode(old)?)
+        }
+        ("", "persistentvolumeclaims") => {
+            volumes::validate_persistent_volume_claim_update(&decode(new)?, &decode(old)?)
+        }
+        ("discovery.k8s.io", "endpointslices") => {
+            resources::validate_endpoint_slice_update(&decode(new)?, &decode(old)?)
+        }
+        ("storage.k8s.io", "csidrivers") => {
+            volumes::validate_csi_driver_update(&decode(new)?, &decode(old)?)
+        }
+        ("storage.k8s.io", "csinodes") => {
+            volumes::validate_csi_node_update(&decode(new)?, &decode(old)?)
+        }
+        ("storage.k8s.io", "volumeattachments") => {
+            volumes::validate_volume_attachment_update(&decode(new)?, &decode(old)?)
+        }
         ("", "namespaces") => {
             let (n, o): (core::Namespace, core::Namespace) = (decode(new)?, decode(old)?);
             meta_update(&n.metadata, &o.metadata)
@@ -389,6 +436,19 @@ pub fn validate_status_update(
         }
         ("", "pods") if subresource == "resize" => decode::<core::Pod>(new)
             .and_then(|n| decode(old).map(|o| corev::validate_pod_resize(&n, &o))),
+        ("", "persistentvolumes") => decode::<core::PersistentVolume>(new).and_then(|n| {
+            decode(old).map(|o| volumes::validate_persistent_volume_status_update(&n, &o))
+        }),
+        ("", "persistentvolumeclaims") => {
+            decode::<core::PersistentVolumeClaim>(new).and_then(|n| {
+                decode(old).map(|o| volumes::validate_persistent_volume_claim_status_update(&n, &o))
+            })
+        }
+        ("", "resourcequotas") => decode::<core::ResourceQuota>(new).and_then(|n| {
+            decode(old).map(|o| resources::validate_resource_quota_status_update(&n, &o))
+        }),
+        ("storage.k8s.io", "volumeattachments") => decode::<storage::VolumeAttachment>(new)
+            .and_then(|n| decode(old).map(|o| volumes::validate_volume_attachment_update(&n, &o))),
         ("certificates.k8s.io", "certificatesigningrequests") => {
             let through = match subresource {
                 "approval" => certificates::Through::Approval,
