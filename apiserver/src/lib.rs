@@ -112,7 +112,8 @@ pub struct Options {
     pub service_node_port_range: String,
 
     /// The IP address on which to advertise the apiserver to members of the cluster. If blank,
-    /// the --bind-address is used (or 127.0.0.1 when that is unspecified).
+    /// the --bind-address is used; if that is unspecified (0.0.0.0 or ::), the address of the
+    /// host's default-route interface (127.0.0.1 when the host has no default route).
     #[arg(long)]
     pub advertise_address: Option<IpAddr>,
 
@@ -212,11 +213,20 @@ impl Options {
 
     fn advertise(&self) -> IpAddr {
         self.advertise_address.unwrap_or(if self.bind_address.is_unspecified() {
-            IpAddr::V4(Ipv4Addr::LOCALHOST)
+            default_route_address().unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
         } else {
             self.bind_address
         })
     }
+}
+
+/// The local IPv4 address the host's routing table picks for traffic to the world (the default
+/// route's interface), found by connecting a UDP socket, which sends nothing.
+fn default_route_address() -> Option<IpAddr> {
+    let socket = std::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0)).ok()?;
+    socket.connect((Ipv4Addr::new(8, 8, 8, 8), 53)).ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_unspecified() && !ip.is_loopback()).then_some(ip)
 }
 
 fn parse_port_range(s: &str) -> Result<(u16, u16), String> {
@@ -403,5 +413,30 @@ async fn wait_for_signal() {
         _ => {
             let _ = tokio::signal::ctrl_c().await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr};
+
+    use clap::Parser;
+
+    use super::Options;
+
+    #[test]
+    fn the_advertise_address_follows_upstreams_fallbacks() {
+        let parse = |args: &[&str]| {
+            Options::try_parse_from(["kube-apiserver"].iter().chain(args)).unwrap().advertise()
+        };
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert_eq!(parse(&["--advertise-address=10.1.2.3"]), ip("10.1.2.3"));
+        assert_eq!(parse(&["--bind-address=127.0.0.5"]), ip("127.0.0.5"));
+        let chosen = parse(&["--bind-address=0.0.0.0"]);
+        match super::default_route_address() {
+            Some(route) => assert_eq!(chosen, route),
+            None => assert_eq!(chosen, IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        }
+        assert!(!chosen.is_unspecified());
     }
 }
