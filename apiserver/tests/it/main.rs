@@ -25,6 +25,7 @@ mod logs;
 mod pods;
 mod rest;
 mod serviceaccount;
+mod validation_config;
 mod watch;
 
 /// The service account token issuer of test servers.

@@ -939,7 +939,7 @@ fn validate_resource_quantity_value(name: &str, q: &Quantity, path: &Path) -> Er
 }
 
 /// `ValidateContainerResourceRequirements` (claims are checked against the pod's claims).
-fn validate_resource_requirements(
+pub(crate) fn validate_resource_requirements(
     r: &core::ResourceRequirements,
     pod_claims: &BTreeSet<String>,
     path: &Path,
@@ -1651,7 +1651,7 @@ fn validate_init_containers(
     errs
 }
 
-fn validate_tolerations(tolerations: &[core::Toleration], path: &Path) -> ErrorList {
+pub(crate) fn validate_tolerations(tolerations: &[core::Toleration], path: &Path) -> ErrorList {
     let mut errs = ErrorList::new();
     for (i, t) in tolerations.iter().enumerate() {
         let idx = path.index(i);
