@@ -5,6 +5,7 @@ pub mod codec;
 pub mod errors;
 pub mod fields;
 pub mod gofmt;
+pub mod gourl;
 pub mod jsonpath;
 pub mod labels;
 pub mod patch;

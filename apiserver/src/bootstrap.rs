@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::registry::{Registry, WriteOptions};
 
-mod flowcontrol;
+pub(crate) mod flowcontrol;
 
 /// The namespaces upstream creates at start.
 pub const SYSTEM_NAMESPACES: &[&str] =

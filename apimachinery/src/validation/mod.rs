@@ -11,8 +11,11 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
 
+mod ip;
 #[cfg(test)]
 mod tests;
+
+pub use ip::{cidr_is_ipv4, is_valid_cidr, is_valid_ip, parse_cidr_sloppy, parse_ip_sloppy};
 
 /// Maximum length of a DNS (RFC 1123) label.
 pub const DNS1123_LABEL_MAX_LENGTH: usize = 63;
@@ -390,30 +393,6 @@ pub fn is_valid_percent(percent: &str) -> Vec<String> {
     if ok { Vec::new() } else { vec![regex_error(PERCENT_ERR_MSG, PERCENT_FMT, &["1%", "93%"])] }
 }
 
-/// Parses an IP address as k8s.io/utils' `ParseIPSloppy` does (Go's `net.ParseIP` before Go
-/// 1.17): IPv4 parts may carry leading zeros, which are read as decimal. An IPv4-mapped IPv6
-/// address is returned as written; callers that ask Go's `To4()` question use
-/// [`std::net::IpAddr::to_canonical`].
-pub fn parse_ip_sloppy(s: &str) -> Option<std::net::IpAddr> {
-    if s.contains(':') {
-        return s.parse::<std::net::Ipv6Addr>().ok().map(std::net::IpAddr::V6);
-    }
-    let mut octets = [0u8; 4];
-    let mut parts = s.split('.');
-    for octet in &mut octets {
-        let part = parts.next()?;
-        if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        let digits = part.trim_start_matches('0');
-        *octet = if digits.is_empty() { 0 } else { digits.parse().ok()? };
-    }
-    match parts.next() {
-        Some(_) => None,
-        None => Some(std::net::IpAddr::V4(octets.into())),
-    }
-}
-
 /// Checks an HTTP header field name (alphanumerics and `-`).
 pub fn is_http_header_name(value: &str) -> Vec<String> {
     let ok = !value.is_empty() && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
@@ -526,6 +505,52 @@ pub fn validate_path_segment_name(name: &str, prefix: bool) -> Vec<String> {
     if prefix { is_valid_path_segment_prefix(name) } else { is_valid_path_segment_name(name) }
 }
 
+/// `IsFullyQualifiedName`: a DNS subdomain of at least three labels (`webhook.example.com`).
+/// Its one issue is on the value itself.
+pub fn is_fully_qualified_name(name: &str) -> Vec<Issue> {
+    if name.is_empty() {
+        return vec![Issue::required("", "")];
+    }
+    let errs = is_dns1123_subdomain(name);
+    if !errs.is_empty() {
+        return vec![Issue::invalid("", name, errs.join(","))];
+    }
+    if name.split('.').count() < 3 {
+        return vec![Issue::invalid(
+            "",
+            name,
+            "should be a domain with at least three segments separated by dots",
+        )];
+    }
+    Vec::new()
+}
+
+const HTTP_PATH_FMT: &str = "[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+";
+
+/// `IsDomainPrefixedPath`: a DNS subdomain, `/`, and a non-empty HTTP path (`acme.io/foo`).
+/// The issues are on the value itself; their values are the part at fault.
+pub fn is_domain_prefixed_path(value: &str) -> Vec<Issue> {
+    if value.is_empty() {
+        return vec![Issue::required("", "")];
+    }
+    let Some((host, path)) = value.split_once('/').filter(|(h, p)| !h.is_empty() && !p.is_empty())
+    else {
+        return vec![Issue::invalid(
+            "",
+            value,
+            "must be a domain-prefixed path (such as \"acme.io/foo\")",
+        )];
+    };
+    let mut issues: Vec<Issue> =
+        is_dns1123_subdomain(host).into_iter().map(|m| Issue::invalid("", host, m)).collect();
+    let path_ok =
+        path.chars().all(|c| c.is_ascii_alphanumeric() || "/-._~%!$&'()*+,;=:".contains(c));
+    if !path_ok {
+        issues.push(Issue::invalid("", path, regex_error("Invalid path", HTTP_PATH_FMT, &[])));
+    }
+    issues
+}
+
 // ---------------------------------------------------------------------------------------------
 // Object names.
 
@@ -607,6 +632,10 @@ pub struct Issue {
 }
 
 impl Issue {
+    fn required(path: impl Into<String>, detail: impl Into<String>) -> Self {
+        Issue { kind: IssueKind::Required, path: path.into(), value: None, detail: detail.into() }
+    }
+
     fn invalid(path: impl Into<String>, value: &str, detail: impl Into<String>) -> Self {
         Issue {
             kind: IssueKind::Invalid,

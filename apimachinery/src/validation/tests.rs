@@ -933,3 +933,88 @@ fn test_parse_ip_sloppy() {
         assert_eq!(parse_ip_sloppy(bad), None, "{bad}");
     }
 }
+
+/// Mirrors `TestIsValidIP` of ip_test.go: strict parsing plus the canonical form.
+#[test]
+fn test_is_valid_ip() {
+    let check = |value: &str, want: &[&str]| {
+        assert_eq!(is_valid_ip(value), want, "{value}");
+    };
+    for ok in ["1.2.3.4", "0.0.0.0", "255.255.255.255", "::1", "2001:db8::ffff", "::"] {
+        check(ok, &[]);
+    }
+    check("", &["must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"]);
+    check("1.2.3", &["must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"]);
+    check("fe80::1%eth0", &["must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"]);
+    check("1.2.3.04", &["must not have leading 0s"]);
+    check("::ffff:1.2.3.4", &["must not be an IPv4-mapped IPv6 address"]);
+    check("2001:DB8::1", &["must be in canonical form (\"2001:db8::1\")"]);
+    check("2001:db8:0:0:0:0:0:1", &["must be in canonical form (\"2001:db8::1\")"]);
+    assert_eq!(parse_ip_sloppy("010.001.2.3"), Some("10.1.2.3".parse().unwrap()));
+    assert_eq!(parse_ip_sloppy("::ffff:001.2.3.4"), Some("::ffff:1.2.3.4".parse().unwrap()));
+    assert_eq!(parse_ip_sloppy("1.2.3.256"), None);
+}
+
+/// Mirrors `TestIsValidCIDR` of ip_test.go.
+#[test]
+fn test_is_valid_cidr() {
+    let check = |value: &str, want: &[&str]| {
+        assert_eq!(is_valid_cidr(value), want, "{value}");
+    };
+    for ok in ["10.0.0.0/8", "0.0.0.0/0", "2001:db8::/64", "::/0", "1.2.3.4/32"] {
+        check(ok, &[]);
+    }
+    let format = "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)";
+    for bad in ["", "1.2.3.4", "1.2.3.0/33", "2001:db8::/129", "1.2.3.0/", "a/8"] {
+        check(bad, &[format]);
+    }
+    check("010.0.0.0/8", &["must not have leading 0s in IP or prefix length"]);
+    check("10.0.0.0/08", &["must not have leading 0s in IP or prefix length"]);
+    check("::ffff:1.2.3.0/120", &["must not have an IPv4-mapped IPv6 address"]);
+    check("10.0.0.1/8", &["must not have bits set beyond the prefix length"]);
+    check("2001:DB8::/64", &["must be in canonical form (\"2001:db8::/64\")"]);
+    assert_eq!(cidr_is_ipv4("10.0.0.0/8"), Some(true));
+    assert_eq!(cidr_is_ipv4("2001:db8::/64"), Some(false));
+    assert_eq!(cidr_is_ipv4("bad"), None);
+}
+
+/// Mirrors `TestIsFullyQualifiedName` and `TestIsDomainPrefixedPath`.
+#[test]
+fn test_fully_qualified_names_and_domain_prefixed_paths() {
+    let shown = |issues: Vec<Issue>| -> Vec<(IssueKind, Option<String>, String)> {
+        issues.into_iter().map(|i| (i.kind, i.value, i.detail)).collect()
+    };
+    assert!(is_fully_qualified_name("webhook.example.com").is_empty());
+    assert_eq!(shown(is_fully_qualified_name("")), [(IssueKind::Required, None, String::new())]);
+    assert_eq!(
+        shown(is_fully_qualified_name("example.com")),
+        [(
+            IssueKind::Invalid,
+            Some("example.com".into()),
+            "should be a domain with at least three segments separated by dots".into()
+        )]
+    );
+    assert_eq!(is_fully_qualified_name("Bad.example.com")[0].kind, IssueKind::Invalid);
+
+    for ok in ["acme.io/foo", "example.com/a/b", "k8s.io/ingress-nginx", "a.b/c:d"] {
+        assert!(is_domain_prefixed_path(ok).is_empty(), "{ok}");
+    }
+    assert_eq!(shown(is_domain_prefixed_path("")), [(IssueKind::Required, None, String::new())]);
+    let not_prefixed = (
+        IssueKind::Invalid,
+        Some("acme.io".to_string()),
+        "must be a domain-prefixed path (such as \"acme.io/foo\")".to_string(),
+    );
+    assert_eq!(shown(is_domain_prefixed_path("acme.io")), std::slice::from_ref(&not_prefixed));
+    assert_eq!(shown(is_domain_prefixed_path("acme.io/"))[0].2, not_prefixed.2);
+    assert_eq!(shown(is_domain_prefixed_path("/foo"))[0].2, not_prefixed.2);
+    assert_eq!(
+        shown(is_domain_prefixed_path("acme.io/foo bar")),
+        [(
+            IssueKind::Invalid,
+            Some("foo bar".into()),
+            "Invalid path (regex used for validation is '[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+')".into()
+        )]
+    );
+    assert_eq!(shown(is_domain_prefixed_path("Acme.io/foo"))[0].1.as_deref(), Some("Acme.io"));
+}

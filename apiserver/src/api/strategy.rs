@@ -26,7 +26,10 @@ fn initial_status(group: &str, kind: &str, obj: &Value) -> Option<Value> {
         | ("batch", "Job")
         | ("batch", "CronJob")
         | ("storage.k8s.io", "VolumeAttachment")
-        | ("certificates.k8s.io", "CertificateSigningRequest") => json!({}),
+        | ("certificates.k8s.io", "CertificateSigningRequest")
+        | ("flowcontrol.apiserver.k8s.io", "FlowSchema" | "PriorityLevelConfiguration") => {
+            json!({})
+        }
         ("apps", "StatefulSet") => json!({"replicas": 0, "availableReplicas": 0}),
         ("apps", "DaemonSet") => json!({
             "currentNumberScheduled": 0,

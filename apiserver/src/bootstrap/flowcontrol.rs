@@ -376,6 +376,24 @@ fn config_object(kind: &str, name: &str, spec: Value) -> Value {
     })
 }
 
+/// The spec upstream's validation holds a mandatory object to (`internalbootstrap`'s mandatory
+/// priority levels and flow schemas): `Some` when `name` names a mandatory object of `kind`
+/// (`PriorityLevelConfiguration` or `FlowSchema`).
+pub(crate) fn mandatory_spec(kind: &str, name: &str) -> Option<Value> {
+    let object = match kind {
+        "PriorityLevelConfiguration" => DEFAULT_PRIORITY_LEVELS
+            .iter()
+            .find(|l| l.name == name && l.upkeep == Upkeep::Mandatory)?
+            .object(),
+        "FlowSchema" => DEFAULT_FLOW_SCHEMAS
+            .iter()
+            .find(|s| s.name == name && s.upkeep == Upkeep::Mandatory)?
+            .object(),
+        _ => return None,
+    };
+    object.get("spec").cloned()
+}
+
 /// Creates the default priority levels, then the flow schemas naming them, and keeps existing
 /// ones in line as [`Upkeep`] says.
 pub(super) async fn run(registry: &Registry) -> Result<(), StatusError> {
@@ -489,7 +507,7 @@ fn spec_equalish(desired: &Value, current: &Value) -> bool {
 }
 
 /// `v` without the members a Go struct cannot tell from absent: `null`, `false`, `[]`.
-fn without_unset(v: &Value) -> Value {
+pub(crate) fn without_unset(v: &Value) -> Value {
     let unset = |v: &Value| {
         matches!(v, Value::Null | Value::Bool(false)) || v.as_array().is_some_and(Vec::is_empty)
     };

@@ -251,7 +251,8 @@ async fn test_apf_bootstrap_configuration_exists() {
 }
 
 /// The defaults are well-formed objects of their kinds: strictly decoded copies of them are
-/// accepted, and so are the objects written back as they are (a no-op).
+/// accepted (but for the exempt ones, which only the objects named `exempt` may be), and so are
+/// the objects written back as they are (a no-op).
 #[tokio::test]
 async fn test_apf_bootstrap_configuration_passes_validation() {
     let s = Server::new().await;
@@ -259,15 +260,32 @@ async fn test_apf_bootstrap_configuration_passes_validation() {
         let list = s.get(path).await.body;
         for item in list["items"].as_array().unwrap() {
             let name = item["metadata"]["name"].as_str().unwrap();
+            let kind = list["kind"].as_str().unwrap().trim_end_matches("List");
             let copy = json!({
                 "apiVersion": "flowcontrol.apiserver.k8s.io/v1",
-                "kind": list["kind"].as_str().unwrap().trim_end_matches("List"),
+                "kind": kind,
                 "metadata": {"name": format!("copy-of-{name}")},
                 "spec": item["spec"],
             });
             let r = s.post(&format!("{path}?fieldValidation=Strict"), &copy).await;
-            assert_eq!(r.code, 201, "{name}: {:?}", r.body);
-            assert!(warnings(&r).is_empty(), "{name}: {:?}", warnings(&r));
+            if name == "exempt" {
+                // Only the object named `exempt` may be exempt (upstream's validation).
+                let problem = match kind {
+                    "FlowSchema" => {
+                        "spec.matchingPrecedence: Invalid value: 1: only the schema named 'exempt' may have matchingPrecedence 1"
+                    }
+                    _ => {
+                        "spec.type: Invalid value: \"Exempt\": type must be 'Exempt' if and only if name is 'exempt'"
+                    }
+                };
+                let message = format!(
+                    "{kind}.flowcontrol.apiserver.k8s.io \"copy-of-exempt\" is invalid: {problem}"
+                );
+                assert_status(&r, 422, "Invalid", &message);
+            } else {
+                assert_eq!(r.code, 201, "{name}: {:?}", r.body);
+                assert!(warnings(&r).is_empty(), "{name}: {:?}", warnings(&r));
+            }
             let r = s.put(&format!("{path}/{name}"), item).await;
             assert_eq!(r.code, 200, "{name}: {:?}", r.body);
             assert_eq!(r.body["metadata"]["resourceVersion"], item["metadata"]["resourceVersion"]);
@@ -342,7 +360,32 @@ async fn test_apf_bootstrap_configuration_is_kept_in_line() {
             r.body
         }
     };
-    edit(PRIORITY_LEVELS, "catch-all", |o| {
+    // The mandatory objects' specs may not be edited through the API (upstream's validation)
+    // but for the exempt level's own settings; an older server may have left other values in
+    // storage, which are planted there directly.
+    let refused = |path: &'static str, name: &'static str, change: fn(&mut Value)| {
+        let s = &s;
+        async move {
+            let mut obj = s.get(&format!("{path}/{name}")).await.body;
+            change(&mut obj);
+            let r = s.put(&format!("{path}/{name}"), &obj).await;
+            assert_eq!(r.code, 422, "{name}: {:?}", r.body);
+            let message = r.body["message"].as_str().unwrap();
+            assert!(
+                message.ends_with(&format!("spec of '{name}' must equal the fixed value")),
+                "{message}"
+            );
+            let resource = path.rsplit('/').next().unwrap();
+            let store = s.api().registry.store("flowcontrol.apiserver.k8s.io", resource).unwrap();
+            let plant = |current: Option<&Value>| {
+                let mut o = current.cloned().unwrap();
+                change(&mut o);
+                Ok(o)
+            };
+            store.update_unchecked(name, &plant, &Default::default()).await.unwrap();
+        }
+    };
+    refused(PRIORITY_LEVELS, "catch-all", |o| {
         o["spec"]["limited"]["nominalConcurrencyShares"] = json!(50);
         o["metadata"]["annotations"][AUTO_UPDATE] = json!("false");
     })
@@ -351,7 +394,7 @@ async fn test_apf_bootstrap_configuration_is_kept_in_line() {
         o["spec"]["exempt"] = json!({"nominalConcurrencyShares": 7, "lendablePercent": 10});
     })
     .await;
-    edit(FLOW_SCHEMAS, "exempt", |o| o["spec"]["matchingPrecedence"] = json!(5)).await;
+    refused(FLOW_SCHEMAS, "exempt", |o| o["spec"]["matchingPrecedence"] = json!(5)).await;
     edit(PRIORITY_LEVELS, "global-default", |o| {
         o["spec"]["limited"]["nominalConcurrencyShares"] = json!(99);
         o["metadata"]["annotations"][AUTO_UPDATE] = json!("false");

@@ -26,6 +26,7 @@ mod pods;
 mod rest;
 mod serviceaccount;
 mod validation;
+mod validation_config;
 mod watch;
 
 /// The service account token issuer of test servers.

@@ -122,115 +122,16 @@ pub(crate) fn split_host_port(hostport: &str) -> Result<(String, String), &'stat
     Ok((host.to_string(), hostport[i + 1..].to_string()))
 }
 
-/// The subset of Go's `url.Parse` a proxy URL goes through.
+/// Go's `url.Parse` (shared with the server, `apimachinery::gourl`), reduced to what a proxy
+/// needs.
 fn go_parse(raw: &str) -> Result<ProxyUrl, String> {
-    if raw.bytes().any(|b| b < 0x20 || b == 0x7f) {
-        return Err("net/url: invalid control character in URL".into());
-    }
-    let without_fragment = raw.split('#').next().unwrap_or("");
-    let (scheme, rest) = scheme_of(without_fragment)?;
-    let scheme = scheme.to_ascii_lowercase();
-    let rest = rest.split('?').next().unwrap_or("");
-    let empty =
-        ProxyUrl { scheme: scheme.clone(), host: String::new(), port: String::new(), user: None };
-    if !rest.starts_with('/') {
-        if !scheme.is_empty() {
-            // An opaque URL such as `proxy:3128`.
-            return Ok(empty);
-        }
-        let first_segment = rest.split('/').next().unwrap_or("");
-        if first_segment.contains(':') {
-            return Err("first path segment in URL cannot contain colon".into());
-        }
-        return Ok(empty);
-    }
-    let Some(after) =
-        rest.strip_prefix("//").filter(|_| !scheme.is_empty() || !rest.starts_with("///"))
-    else {
-        return Ok(empty);
-    };
-    let authority = after.split('/').next().unwrap_or("");
-    let (user, hostport) = match authority.rfind('@') {
-        Some(at) => (Some(parse_userinfo(&authority[..at])?), &authority[at + 1..]),
-        None => (None, authority),
-    };
-    let (host, port) = parse_host(hostport)?;
-    Ok(ProxyUrl { scheme, host, port, user })
-}
-
-/// Splits off the scheme the way Go's `getScheme` does.
-fn scheme_of(raw: &str) -> Result<(&str, &str), String> {
-    for (i, c) in raw.char_indices() {
-        match c {
-            'a'..='z' | 'A'..='Z' => {}
-            '0'..='9' | '+' | '-' | '.' if i > 0 => {}
-            ':' if i == 0 => return Err("missing protocol scheme".into()),
-            ':' => return Ok((&raw[..i], &raw[i + 1..])),
-            _ => return Ok(("", raw)),
-        }
-    }
-    Ok(("", raw))
-}
-
-fn parse_userinfo(info: &str) -> Result<(String, Option<String>), String> {
-    let valid = info.chars().all(|c| c.is_ascii_alphanumeric() || "-._:~!$&'()*+,;=%@".contains(c));
-    if !valid {
-        return Err("net/url: invalid userinfo".into());
-    }
-    match info.split_once(':') {
-        Some((u, p)) => Ok((unescape(u)?, Some(unescape(p)?))),
-        None => Ok((unescape(info)?, None)),
-    }
-}
-
-/// Go's `parseHost`: brackets around IPv6 literals and a numeric port.
-fn parse_host(hostport: &str) -> Result<(String, String), String> {
-    let (host, port) = if let Some(stripped) = hostport.strip_prefix('[') {
-        let Some(end) = stripped.find(']') else { return Err("missing ']' in host".into()) };
-        let after = &stripped[end + 1..];
-        if !valid_optional_port(after) {
-            return Err(format!("invalid port {} after host", apimachinery::gofmt::quote(after)));
-        }
-        (&stripped[..end], after.strip_prefix(':').unwrap_or(""))
-    } else if let Some(i) = hostport.rfind(':') {
-        let after = &hostport[i..];
-        if !valid_optional_port(after) {
-            return Err(format!("invalid port {} after host", apimachinery::gofmt::quote(after)));
-        }
-        (&hostport[..i], &after[1..])
-    } else {
-        (hostport, "")
-    };
-    Ok((unescape(host)?, port.to_string()))
-}
-
-fn valid_optional_port(port: &str) -> bool {
-    match port.strip_prefix(':') {
-        None => port.is_empty(),
-        Some(digits) => digits.bytes().all(|b| b.is_ascii_digit()),
-    }
-}
-
-/// Percent-decoding; a malformed escape is an error as in Go.
-fn unescape(s: &str) -> Result<String, String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3).filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
-            let Some(hex) = hex else {
-                let bad: String = s[i..].chars().take(3).collect();
-                return Err(format!("invalid URL escape {}", apimachinery::gofmt::quote(&bad)));
-            };
-            out.push(u8::from_str_radix(hex, 16).map_err(|e| e.to_string())?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|e| e.to_string())
+    let url = apimachinery::gourl::parse(raw)?;
+    Ok(ProxyUrl {
+        host: url.hostname().to_string(),
+        port: url.port().to_string(),
+        user: url.user.map(|u| (u.username, u.password)),
+        scheme: url.scheme,
+    })
 }
 
 #[cfg(test)]

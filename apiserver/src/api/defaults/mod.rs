@@ -66,6 +66,12 @@ pub fn default_object(group: &str, kind: &str, obj: &mut Value) {
         ("storage.k8s.io", "VolumeAttachment") => with_typed(obj, other::default_volume_attachment),
         ("scheduling.k8s.io", "PriorityClass") => with_typed(obj, other::default_priority_class),
         ("discovery.k8s.io", "EndpointSlice") => with_typed(obj, other::default_endpoint_slice),
+        ("flowcontrol.apiserver.k8s.io", "FlowSchema") => {
+            with_typed(obj, other::default_flow_schema)
+        }
+        ("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration") => {
+            with_typed(obj, other::default_priority_level_configuration)
+        }
         ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration") => {
             with_typed(obj, other::default_validating_webhook_configuration)
         }

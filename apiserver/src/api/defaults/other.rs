@@ -1,9 +1,10 @@
 //! Defaults of the smaller groups: networking, rbac, autoscaling, storage, scheduling,
-//! discovery and admissionregistration (their pkg/apis/<group>/v1*/defaults.go).
+//! discovery, admissionregistration and flowcontrol (their pkg/apis/<group>/v1*/defaults.go).
 
 use k8s_openapi::api::admissionregistration::v1 as admission;
 use k8s_openapi::api::autoscaling::{v1 as autoscaling_v1, v2 as autoscaling};
 use k8s_openapi::api::discovery::v1 as discovery;
+use k8s_openapi::api::flowcontrol::v1 as flowcontrol;
 use k8s_openapi::api::networking::v1 as networking;
 use k8s_openapi::api::rbac::v1 as rbac;
 use k8s_openapi::api::scheduling::v1 as scheduling;
@@ -219,5 +220,37 @@ pub fn default_validating_admission_policy_binding(
 ) {
     if let Some(spec) = &mut b.spec {
         default_match_resources(&mut spec.match_resources);
+    }
+}
+
+/// Flow schema defaults: matching precedence 1000 when unset or zero.
+pub fn default_flow_schema(fs: &mut flowcontrol::FlowSchema) {
+    let spec = fs.spec.get_or_insert_with(Default::default);
+    if spec.matching_precedence.unwrap_or_default() == 0 {
+        spec.matching_precedence = Some(1000);
+    }
+}
+
+/// Priority level defaults: a limited level gets 30 nominal concurrency shares, nothing
+/// lendable and, when it queues, 64 queues, hands of 8 and queues of at most 50 requests; an
+/// exempt level gets zero shares and nothing lendable.
+pub fn default_priority_level_configuration(pl: &mut flowcontrol::PriorityLevelConfiguration) {
+    let Some(spec) = &mut pl.spec else { return };
+    if let Some(limited) = &mut spec.limited {
+        limited.nominal_concurrency_shares.get_or_insert(30);
+        limited.lendable_percent.get_or_insert(0);
+        if let Some(q) = limited.limit_response.as_mut().and_then(|r| r.queuing.as_mut()) {
+            for (slot, value) in
+                [(&mut q.hand_size, 8), (&mut q.queues, 64), (&mut q.queue_length_limit, 50)]
+            {
+                if slot.unwrap_or_default() == 0 {
+                    *slot = Some(value);
+                }
+            }
+        }
+    }
+    if let Some(exempt) = &mut spec.exempt {
+        exempt.nominal_concurrency_shares.get_or_insert(0);
+        exempt.lendable_percent.get_or_insert(0);
     }
 }

@@ -909,7 +909,7 @@ pub(crate) fn validate_resource_quantity_value(name: &str, q: &Quantity, path: &
 }
 
 /// `ValidateContainerResourceRequirements` (claims are checked against the pod's claims).
-fn validate_resource_requirements(
+pub(crate) fn validate_resource_requirements(
     r: &core::ResourceRequirements,
     pod_claims: &BTreeSet<String>,
     path: &Path,
@@ -1621,7 +1621,7 @@ fn validate_init_containers(
     errs
 }
 
-fn validate_tolerations(tolerations: &[core::Toleration], path: &Path) -> ErrorList {
+pub(crate) fn validate_tolerations(tolerations: &[core::Toleration], path: &Path) -> ErrorList {
     let mut errs = ErrorList::new();
     for (i, t) in tolerations.iter().enumerate() {
         let idx = path.index(i);

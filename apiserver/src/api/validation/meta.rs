@@ -267,8 +267,23 @@ fn validate_meta_common(meta: &ObjectMeta, path: &Path) -> ErrorList {
 
 /// `ValidateObjectMeta` as core calls it: generateName and name through `name_fn`, the
 /// namespace required or forbidden, generation, labels, annotations, owner references,
-/// finalizers and managed fields.
+/// finalizers (unqualified ones must be standard) and managed fields.
 pub fn validate_object_meta(
+    meta: &ObjectMeta,
+    requires_namespace: bool,
+    name_fn: ValidateNameFn,
+    path: &Path,
+) -> ErrorList {
+    let mut errs = validate_generic_object_meta(meta, requires_namespace, name_fn, path);
+    for (i, f) in meta.finalizers.iter().flatten().enumerate() {
+        errs.extend(validate_kube_finalizer_name(f, &path.child("finalizers").index(i)));
+    }
+    errs
+}
+
+/// apimachinery's own `ValidateObjectMeta` (the kinds outside core's validation package call
+/// it): [`validate_object_meta`] without the check that unqualified finalizers are standard.
+pub fn validate_generic_object_meta(
     meta: &ObjectMeta,
     requires_namespace: bool,
     name_fn: ValidateNameFn,
@@ -311,14 +326,27 @@ pub fn validate_object_meta(
     let finalizers = meta.finalizers.as_deref().unwrap_or_default();
     errs.extend(validate_finalizers(finalizers, &path.child("finalizers")));
     errs.extend(validate_managed_fields(meta, &path.child("managedFields")));
-    for (i, f) in finalizers.iter().enumerate() {
+    errs
+}
+
+/// `ValidateObjectMetaUpdate` as core calls it: apimachinery's, then the check that
+/// unqualified finalizers are standard.
+pub fn validate_object_meta_update(new: &ObjectMeta, old: &ObjectMeta, path: &Path) -> ErrorList {
+    let mut errs = validate_generic_object_meta_update(new, old, path);
+    for (i, f) in new.finalizers.iter().flatten().enumerate() {
         errs.extend(validate_kube_finalizer_name(f, &path.child("finalizers").index(i)));
     }
     errs
 }
 
-/// `ValidateObjectMetaUpdate` as core calls it.
-pub fn validate_object_meta_update(new: &ObjectMeta, old: &ObjectMeta, path: &Path) -> ErrorList {
+/// apimachinery's own `ValidateObjectMetaUpdate`: immutable identity, resourceVersion,
+/// generation, finalizers of an object being deleted, labels, annotations, owner references
+/// and managed fields.
+pub fn validate_generic_object_meta_update(
+    new: &ObjectMeta,
+    old: &ObjectMeta,
+    path: &Path,
+) -> ErrorList {
     let mut errs = ErrorList::new();
     let new_finalizers = new.finalizers.as_deref().unwrap_or_default();
     if old.deletion_timestamp.is_some() {
@@ -388,8 +416,75 @@ pub fn validate_object_meta_update(new: &ObjectMeta, old: &ObjectMeta, path: &Pa
     ));
     errs.extend(validate_meta_common(new, path));
     errs.extend(validate_managed_fields(new, &path.child("managedFields")));
-    for (i, f) in new_finalizers.iter().enumerate() {
-        errs.extend(validate_kube_finalizer_name(f, &path.child("finalizers").index(i)));
+    errs
+}
+
+const CONDITION_REASON_FMT: &str = "[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?";
+const CONDITION_REASON_ERR_MSG: &str = "a condition reason must start with alphabetic character, optionally followed by a string of alphanumeric characters or '_,:', and must end with an alphanumeric character or '_'";
+
+/// metav1's `ValidateConditions`: each condition's type (a qualified name, not repeated),
+/// status, observed generation, transition time, reason and message.
+pub fn validate_conditions(
+    conditions: &[k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition],
+    path: &Path,
+) -> ErrorList {
+    let mut errs = ErrorList::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, c) in conditions.iter().enumerate() {
+        let cp = path.index(i);
+        if !seen.insert(c.type_.as_str()) {
+            errs.push(Error::duplicate(&cp.child("type"), c.type_.as_str()));
+        }
+        errs.extend(validate_qualified_name(&c.type_, &cp.child("type")));
+        if !["False", "True", "Unknown"].contains(&c.status.as_str()) {
+            errs.push(Error::not_supported(
+                &cp.child("status"),
+                c.status.as_str(),
+                &["False", "True", "Unknown"],
+            ));
+        }
+        if let Some(g) = c.observed_generation
+            && g < 0
+        {
+            errs.push(Error::invalid(
+                &cp.child("observedGeneration"),
+                g,
+                "must be greater than or equal to zero",
+            ));
+        }
+        // The wire type cannot hold Go's zero time; a missing one reads as the Unix epoch.
+        let epoch = c.last_transition_time.0.as_second() == 0;
+        if epoch {
+            errs.push(Error::required(&cp.child("lastTransitionTime"), ""));
+        }
+        let rp = cp.child("reason");
+        if c.reason.is_empty() {
+            errs.push(Error::required(&rp, ""));
+        } else {
+            let b = c.reason.as_bytes();
+            let ok = b[0].is_ascii_alphabetic()
+                && b.iter().all(|x| x.is_ascii_alphanumeric() || matches!(x, b'_' | b',' | b':'))
+                && (b.len() == 1
+                    || b[b.len() - 1].is_ascii_alphanumeric()
+                    || b[b.len() - 1] == b'_');
+            if !ok {
+                errs.push(Error::invalid(
+                    &rp,
+                    c.reason.as_str(),
+                    v::regex_error(
+                        CONDITION_REASON_ERR_MSG,
+                        CONDITION_REASON_FMT,
+                        &["my_name", "MY_NAME", "MyName", "ReasonA,ReasonB", "ReasonA:ReasonB"],
+                    ),
+                ));
+            }
+            if c.reason.len() > 1024 {
+                errs.push(Error::too_long(&rp, 1024));
+            }
+        }
+        if c.message.len() > 32 * 1024 {
+            errs.push(Error::too_long(&cp.child("message"), 32 * 1024));
+        }
     }
     errs
 }

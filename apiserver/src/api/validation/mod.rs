@@ -5,18 +5,20 @@ use apimachinery::errors::field::{Error, ErrorList, Path};
 use apimachinery::runtime::ResourceTable;
 use apimachinery::validation as v;
 use k8s_openapi::api::{
-    apps::v1 as apps, autoscaling, batch::v1 as batch, coordination::v1 as coordination,
-    core::v1 as core, policy::v1 as policy, rbac::v1 as rbac, scheduling::v1 as scheduling,
-    storage::v1 as storage,
+    admissionregistration::v1 as admission_api, apps::v1 as apps, autoscaling, batch::v1 as batch,
+    coordination::v1 as coordination, core::v1 as core, flowcontrol::v1 as flowcontrol_api,
+    policy::v1 as policy, rbac::v1 as rbac, scheduling::v1 as scheduling, storage::v1 as storage,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ManagedFieldsEntry, ObjectMeta};
 use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, MapAccess, Visitor};
 use serde_json::Value;
 
+pub mod admission;
 pub mod certificates;
 pub mod core_kinds;
 pub mod core_resources;
+pub mod flowcontrol;
 pub mod meta;
 pub mod networking;
 pub mod other;
@@ -264,6 +266,30 @@ fn create_errors(group: &str, resource: &str, obj: &Value) -> Result<ErrorList, 
             networking::validate_network_policy(&decode(obj)?)
         }
         ("networking.k8s.io", "ingresses") => networking::validate_ingress(&decode(obj)?),
+        ("networking.k8s.io", "ingressclasses") => {
+            networking::validate_ingress_class(&decode(obj)?)
+        }
+        ("networking.k8s.io", "servicecidrs") => networking::validate_service_cidr(&decode(obj)?),
+        ("networking.k8s.io", "ipaddresses") => networking::validate_ip_address(&decode(obj)?),
+        ("node.k8s.io", "runtimeclasses") => other::validate_runtime_class(&decode(obj)?),
+        ("flowcontrol.apiserver.k8s.io", "flowschemas") => {
+            flowcontrol::validate_flow_schema(&decode(obj)?)
+        }
+        ("flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations") => {
+            flowcontrol::validate_priority_level(&decode(obj)?)
+        }
+        ("admissionregistration.k8s.io", "validatingwebhookconfigurations") => {
+            admission::validate_validating_webhook_configuration(&decode(obj)?, None)
+        }
+        ("admissionregistration.k8s.io", "mutatingwebhookconfigurations") => {
+            admission::validate_mutating_webhook_configuration(&decode(obj)?, None)
+        }
+        ("admissionregistration.k8s.io", "validatingadmissionpolicies") => {
+            admission::validate_policy(&decode(obj)?, None)
+        }
+        ("admissionregistration.k8s.io", "validatingadmissionpolicybindings") => {
+            admission::validate_policy_binding(&decode(obj)?)
+        }
         _ => match generic_meta_rule(group, resource) {
             Some((namespaced, name_fn)) => {
                 meta::validate_object_meta(&meta_of(obj), namespaced, name_fn, &metadata)
@@ -295,6 +321,15 @@ fn csr_update(
 
 fn meta_update(new: &ObjectMeta, old: &ObjectMeta) -> ErrorList {
     meta::validate_object_meta_update(new, old, &Path::new("metadata"))
+}
+
+/// apimachinery's metadata update rules, for the kinds whose validation is not core's.
+fn generic_meta_update<T: k8s_openapi::Metadata<Ty = ObjectMeta>>(new: &T, old: &T) -> ErrorList {
+    meta::validate_generic_object_meta_update(
+        new.metadata(),
+        old.metadata(),
+        &Path::new("metadata"),
+    )
 }
 
 /// The errors of a create-time validator other than its metadata ones (which the update
@@ -407,6 +442,44 @@ fn update_errors(
             errs.extend(other::validate_storage_class_update(&decode(new)?, &decode(old)?));
             errs
         }
+        ("networking.k8s.io", "ingressclasses") => {
+            networking::validate_ingress_class_update(&decode(new)?, &decode(old)?)
+        }
+        ("networking.k8s.io", "servicecidrs") => {
+            networking::validate_service_cidr_update(&decode(new)?, &decode(old)?)
+        }
+        ("networking.k8s.io", "ipaddresses") => {
+            networking::validate_ip_address_update(&decode(new)?, &decode(old)?)
+        }
+        ("node.k8s.io", "runtimeclasses") => {
+            other::validate_runtime_class_update(&decode(new)?, &decode(old)?)
+        }
+        ("admissionregistration.k8s.io", "validatingwebhookconfigurations") => {
+            let (n, o) = (decode(new)?, decode(old)?);
+            let mut errs = generic_meta_update(&n, &o);
+            let checks = admission::validate_validating_webhook_configuration(&n, Some(&o));
+            errs.extend(without_meta(checks));
+            errs
+        }
+        ("admissionregistration.k8s.io", "mutatingwebhookconfigurations") => {
+            let (n, o) = (decode(new)?, decode(old)?);
+            let mut errs = generic_meta_update(&n, &o);
+            let checks = admission::validate_mutating_webhook_configuration(&n, Some(&o));
+            errs.extend(without_meta(checks));
+            errs
+        }
+        ("admissionregistration.k8s.io", "validatingadmissionpolicies") => {
+            let (n, o) = (decode(new)?, decode(old)?);
+            let mut errs = generic_meta_update(&n, &o);
+            errs.extend(without_meta(admission::validate_policy(&n, Some(&o))));
+            errs
+        }
+        ("admissionregistration.k8s.io", "validatingadmissionpolicybindings") => {
+            let (n, o) = (decode(new)?, decode(old)?);
+            let mut errs = generic_meta_update(&n, &o);
+            errs.extend(without_meta(admission::validate_policy_binding(&n)));
+            errs
+        }
         _ => {
             let mut errs = meta_update(&meta_of(new), &meta_of(old));
             errs.extend(without_meta(create_errors(group, resource, new)?));
@@ -449,6 +522,33 @@ pub fn validate_status_update(
         }),
         ("storage.k8s.io", "volumeattachments") => decode::<storage::VolumeAttachment>(new)
             .and_then(|n| decode(old).map(|o| volumes::validate_volume_attachment_update(&n, &o))),
+        ("flowcontrol.apiserver.k8s.io", "flowschemas") => {
+            decode::<flowcontrol_api::FlowSchema>(new).and_then(|n| {
+                decode::<flowcontrol_api::FlowSchema>(old).map(|o| {
+                    let mut errs = meta_update(&n.metadata, &o.metadata);
+                    errs.extend(flowcontrol::validate_flow_schema_status(&n));
+                    errs
+                })
+            })
+        }
+        ("flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations") => {
+            decode::<flowcontrol_api::PriorityLevelConfiguration>(new).and_then(|n| {
+                decode::<flowcontrol_api::PriorityLevelConfiguration>(old).map(|o| {
+                    let mut errs = meta_update(&n.metadata, &o.metadata);
+                    errs.extend(flowcontrol::validate_priority_level_status(&n));
+                    errs
+                })
+            })
+        }
+        ("admissionregistration.k8s.io", "validatingadmissionpolicies") => {
+            decode::<admission_api::ValidatingAdmissionPolicy>(new).and_then(|n| {
+                decode::<admission_api::ValidatingAdmissionPolicy>(old).map(|o| {
+                    let mut errs = generic_meta_update(&n, &o);
+                    errs.extend(admission::validate_policy_status(&n));
+                    errs
+                })
+            })
+        }
         ("certificates.k8s.io", "certificatesigningrequests") => {
             let through = match subresource {
                 "approval" => certificates::Through::Approval,

@@ -1,12 +1,15 @@
 //! Validation of the `networking.k8s.io` kinds (pkg/apis/networking/validation): network
-//! policies and ingresses.
+//! policies, ingresses, ingress classes, service CIDRs and IP addresses.
 
 use apimachinery::errors::field::{BadValue, Error, ErrorList, Path};
 use apimachinery::validation::{self as v, LabelSelectorValidationOptions};
 use k8s_openapi::api::networking::v1 as networking;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::meta::{invalid_each, validate_label_selector, validate_object_meta};
+use super::meta::{
+    FIELD_IMMUTABLE_ERROR_MSG, invalid_each, issues_to_errors, validate_immutable,
+    validate_label_selector, validate_object_meta, validate_object_meta_update,
+};
 
 const CIDR_MSG: &str = "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)";
 
@@ -317,5 +320,250 @@ pub fn validate_ingress(ing: &networking::Ingress) -> ErrorList {
             v::name_is_dns_subdomain(class, false),
         ));
     }
+    errs
+}
+
+const MAX_LEN_INGRESS_CLASS_CONTROLLER: i64 = 250;
+
+/// `ValidateIngressClass`.
+pub fn validate_ingress_class(ic: &networking::IngressClass) -> ErrorList {
+    let mut errs =
+        validate_object_meta(&ic.metadata, false, v::name_is_dns_subdomain, &Path::new("metadata"));
+    let spec = super::or_default(&ic.spec);
+    let p = Path::new("spec");
+    let controller = spec.controller.as_deref().unwrap_or_default();
+    let cp = p.child("controller");
+    if controller.is_empty() {
+        errs.push(Error::required(&cp, ""));
+    } else {
+        if controller.len() as i64 > MAX_LEN_INGRESS_CLASS_CONTROLLER {
+            errs.push(Error::too_long(&cp, MAX_LEN_INGRESS_CLASS_CONTROLLER));
+        }
+        errs.extend(issues_to_errors(v::is_domain_prefixed_path(controller), &cp));
+    }
+    if let Some(params) = &spec.parameters {
+        errs.extend(validate_ingress_class_parameters(params, &p.child("parameters")));
+    }
+    errs
+}
+
+fn validate_ingress_class_parameters(
+    params: &networking::IngressClassParametersReference,
+    path: &Path,
+) -> ErrorList {
+    let mut errs = ErrorList::new();
+    if let Some(group) = &params.api_group {
+        errs.extend(invalid_each(&path.child("apiGroup"), group, v::is_dns1123_subdomain(group)));
+    }
+    for (field, value) in [("kind", &params.kind), ("name", &params.name)] {
+        if value.is_empty() {
+            errs.push(Error::required(&path.child(field), ""));
+        } else {
+            errs.extend(invalid_each(
+                &path.child(field),
+                value,
+                v::is_valid_path_segment_name(value),
+            ));
+        }
+    }
+    let Some(scope) = params.scope.as_deref() else {
+        errs.push(Error::required(&path.child("scope"), ""));
+        return errs;
+    };
+    let np = path.child("namespace");
+    match (scope, params.namespace.as_deref()) {
+        ("Namespace", None) => {
+            errs.push(Error::required(&np, "`parameters.scope` is set to 'Namespace'"));
+        }
+        ("Namespace", Some(ns)) => {
+            errs.extend(invalid_each(&np, ns, v::validate_namespace_name(ns, false)));
+        }
+        ("Cluster", Some(_)) => {
+            errs.push(Error::forbidden(&np, "`parameters.scope` is set to 'Cluster'"));
+        }
+        ("Cluster", None) => {}
+        (other, _) => {
+            errs.push(Error::not_supported(&path.child("scope"), other, &["Cluster", "Namespace"]))
+        }
+    }
+    errs
+}
+
+/// `ValidateIngressClassUpdate`: the metadata update rules, an unchanged controller, then the
+/// whole class again (metadata included, as upstream does).
+pub fn validate_ingress_class_update(
+    new: &networking::IngressClass,
+    old: &networking::IngressClass,
+) -> ErrorList {
+    let mut errs =
+        validate_object_meta_update(&new.metadata, &old.metadata, &Path::new("metadata"));
+    let controller = |ic: &networking::IngressClass| {
+        ic.spec.as_ref().and_then(|s| s.controller.clone()).unwrap_or_default()
+    };
+    let (nc, oc) = (controller(new), controller(old));
+    errs.extend(validate_immutable(&nc, &oc, nc.as_str(), &Path::new("spec").child("controller")));
+    errs.extend(validate_ingress_class(new));
+    errs
+}
+
+/// `ValidateServiceCIDR`.
+pub fn validate_service_cidr(sc: &networking::ServiceCIDR) -> ErrorList {
+    let mut errs =
+        validate_object_meta(&sc.metadata, false, v::name_is_dns_subdomain, &Path::new("metadata"));
+    errs.extend(validate_service_cidr_spec(&service_cidrs(sc)));
+    errs
+}
+
+fn service_cidrs(sc: &networking::ServiceCIDR) -> Vec<String> {
+    sc.spec.as_ref().and_then(|s| s.cidrs.clone()).unwrap_or_default()
+}
+
+fn validate_service_cidr_spec(cidrs: &[String]) -> ErrorList {
+    let path = Path::from_names(["spec", "cidrs"]);
+    if cidrs.is_empty() {
+        return ErrorList(vec![Error::required(&path, "at least one CIDR required")]);
+    }
+    if cidrs.len() > 2 {
+        // Upstream shows the internal spec struct, whose field is `CIDRs`.
+        let spec = serde_json::json!({ "CIDRs": cidrs });
+        return ErrorList(vec![Error::invalid(
+            &path,
+            BadValue::Json(spec),
+            "may only hold up to 2 values",
+        )]);
+    }
+    let mut errs = ErrorList::new();
+    for (i, cidr) in cidrs.iter().enumerate() {
+        errs.extend(invalid_each(&path.index(i), cidr, v::is_valid_cidr(cidr)));
+    }
+    if cidrs.len() == 2
+        && let Some(first) = v::cidr_is_ipv4(&cidrs[0])
+        && v::cidr_is_ipv4(&cidrs[1]) == Some(first)
+    {
+        errs.push(Error::invalid(
+            &path,
+            BadValue::json(cidrs),
+            "may specify no more than one IP for each IP family, i.e 192.168.0.0/24 and 2001:db8::/64",
+        ));
+    }
+    errs
+}
+
+/// `ValidateServiceCIDRUpdate`: the CIDRs are immutable, except that a single-stack range may
+/// gain a second CIDR of the other family.
+pub fn validate_service_cidr_update(
+    new: &networking::ServiceCIDR,
+    old: &networking::ServiceCIDR,
+) -> ErrorList {
+    let mut errs =
+        validate_object_meta_update(&new.metadata, &old.metadata, &Path::new("metadata"));
+    let (nc, oc) = (service_cidrs(new), service_cidrs(old));
+    let path = Path::from_names(["spec", "cidrs"]);
+    if nc.len() == oc.len() {
+        for (i, (n, o)) in nc.iter().zip(&oc).enumerate() {
+            if n != o {
+                errs.push(Error::invalid(&path.index(i), n, FIELD_IMMUTABLE_ERROR_MSG));
+            }
+        }
+    } else if oc.len() == 1 && nc.len() == 2 {
+        if nc[0] != oc[0] {
+            errs.push(Error::invalid(&path.index(0), &nc[0], FIELD_IMMUTABLE_ERROR_MSG));
+        }
+        errs.extend(validate_service_cidr_spec(&nc));
+    } else {
+        let shown = new.spec.as_ref().and_then(|s| s.cidrs.as_ref());
+        errs.push(Error::invalid(
+            &path,
+            shown.map_or(BadValue::Null, BadValue::json),
+            FIELD_IMMUTABLE_ERROR_MSG,
+        ));
+    }
+    errs
+}
+
+/// `ValidateIPAddressName`: the name is the address itself, in canonical form.
+fn ip_address_name(name: &str, _prefix: bool) -> Vec<String> {
+    v::is_valid_ip(name)
+}
+
+/// The parent reference of an IP address; `None` when unset. The wire type reads a missing
+/// reference as an empty one, so an empty one is taken for missing, the usual case (upstream
+/// tells an explicit `{}` apart).
+fn parent_ref(ip: &networking::IPAddress) -> Option<networking::ParentReference> {
+    let r = ip.spec.as_ref()?.parent_ref.clone();
+    let empty = |o: &Option<String>| o.as_deref().unwrap_or_default().is_empty();
+    let unset =
+        empty(&r.group) && r.resource.is_empty() && empty(&r.namespace) && r.name.is_empty();
+    (!unset).then_some(r)
+}
+
+/// `ValidateIPAddress`.
+pub fn validate_ip_address(ip: &networking::IPAddress) -> ErrorList {
+    let mut errs =
+        validate_object_meta(&ip.metadata, false, ip_address_name, &Path::new("metadata"));
+    let path = Path::new("spec").child("parentRef");
+    let Some(r) = parent_ref(ip) else {
+        errs.push(Error::required(&path, ""));
+        return errs;
+    };
+    let group = r.group.as_deref().unwrap_or_default();
+    if !group.is_empty() {
+        errs.extend(invalid_each(&path.child("group"), group, v::is_dns1123_subdomain(group)));
+    }
+    for (field, value) in [("resource", &r.resource), ("name", &r.name)] {
+        if value.is_empty() {
+            errs.push(Error::required(&path.child(field), ""));
+        } else {
+            errs.extend(invalid_each(
+                &path.child(field),
+                value,
+                v::is_valid_path_segment_name(value),
+            ));
+        }
+    }
+    let namespace = r.namespace.as_deref().unwrap_or_default();
+    if !namespace.is_empty() {
+        errs.extend(invalid_each(
+            &path.child("namespace"),
+            namespace,
+            v::is_valid_path_segment_name(namespace),
+        ));
+    }
+    errs
+}
+
+/// `ValidateIPAddressUpdate`: the parent reference may not change.
+pub fn validate_ip_address_update(
+    new: &networking::IPAddress,
+    old: &networking::IPAddress,
+) -> ErrorList {
+    let mut errs =
+        validate_object_meta_update(&new.metadata, &old.metadata, &Path::new("metadata"));
+    let (n, o) = (parent_ref(new), parent_ref(old));
+    // Upstream shows the internal struct, whose fields carry no JSON names.
+    let shown = n.as_ref().map_or(BadValue::Null, |r| {
+        BadValue::Json(serde_json::json!({
+            "Group": r.group.as_deref().unwrap_or_default(),
+            "Resource": r.resource,
+            "Namespace": r.namespace.as_deref().unwrap_or_default(),
+            "Name": r.name,
+        }))
+    });
+    let normalized = |r: &Option<networking::ParentReference>| {
+        r.as_ref().map(|r| {
+            (
+                r.group.clone().unwrap_or_default(),
+                r.resource.clone(),
+                r.namespace.clone().unwrap_or_default(),
+                r.name.clone(),
+            )
+        })
+    };
+    errs.extend(validate_immutable(
+        &normalized(&n),
+        &normalized(&o),
+        shown,
+        &Path::new("spec").child("parentRef"),
+    ));
     errs
 }

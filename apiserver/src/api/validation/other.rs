@@ -1,10 +1,13 @@
 //! Validation of the smaller groups' kinds: RBAC roles and bindings, leases, pod disruption
-//! budgets, priority classes, storage classes and horizontal pod autoscalers.
+//! budgets, priority classes, storage classes, horizontal pod autoscalers, API services and
+//! runtime classes.
 
 use apimachinery::errors::field::{BadValue, Error, ErrorList, ErrorType, Path};
 use apimachinery::validation::{self as v, LabelSelectorValidationOptions};
 use k8s_openapi::api::autoscaling::v2 as autoscaling;
 use k8s_openapi::api::coordination::v1 as coordination;
+use k8s_openapi::api::core::v1 as core;
+use k8s_openapi::api::node::v1 as node;
 use k8s_openapi::api::policy::v1 as policy;
 use k8s_openapi::api::rbac::v1 as rbac;
 use k8s_openapi::api::scheduling::v1 as scheduling;
@@ -12,8 +15,9 @@ use k8s_openapi::api::storage::v1 as storage;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::meta::{
-    IS_NEGATIVE_ERROR_MSG, invalid_each, validate_immutable, validate_label_selector,
-    validate_object_meta, validate_object_meta_update, validate_qualified_name,
+    IS_NEGATIVE_ERROR_MSG, invalid_each, validate_generic_object_meta,
+    validate_generic_object_meta_update, validate_immutable, validate_label_selector,
+    validate_labels, validate_object_meta, validate_object_meta_update, validate_qualified_name,
 };
 
 const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
@@ -550,5 +554,72 @@ pub fn validate_api_service(
             "may not be true if caBundle is present",
         ));
     }
+    errs
+}
+
+/// `ValidateRuntimeClass`: a DNS-label handler, the overhead as container limits, and the
+/// scheduling constraints (node selector labels, tolerations without repeats).
+pub fn validate_runtime_class(rc: &node::RuntimeClass) -> ErrorList {
+    let mut errs = validate_generic_object_meta(
+        &rc.metadata,
+        false,
+        v::name_is_dns_subdomain,
+        &Path::new("metadata"),
+    );
+    errs.extend(invalid_each(
+        &Path::new("handler"),
+        &rc.handler,
+        v::name_is_dns_label(&rc.handler, false),
+    ));
+    if let Some(overhead) = &rc.overhead {
+        let limits =
+            core::ResourceRequirements { limits: overhead.pod_fixed.clone(), ..Default::default() };
+        errs.extend(super::core_kinds::validate_resource_requirements(
+            &limits,
+            &Default::default(),
+            &Path::new("overhead"),
+        ));
+    }
+    if let Some(scheduling) = &rc.scheduling {
+        let sp = Path::new("scheduling");
+        errs.extend(validate_labels(scheduling.node_selector.as_ref(), &sp.child("nodeSelector")));
+        let tolerations = scheduling.tolerations.as_deref().unwrap_or_default();
+        let tp = sp.child("tolerations");
+        errs.extend(super::core_kinds::validate_tolerations(tolerations, &tp));
+        let mut seen = Vec::new();
+        for (i, t) in tolerations.iter().enumerate() {
+            let part = |o: &Option<String>| o.clone().unwrap_or_default();
+            let key = (part(&t.key), part(&t.operator), part(&t.value), part(&t.effect));
+            if seen.contains(&key) {
+                // Upstream shows the internal struct, whose fields carry no JSON names.
+                let shown = serde_json::json!({
+                    "Key": t.key.as_deref().unwrap_or_default(),
+                    "Operator": t.operator.as_deref().unwrap_or_default(),
+                    "Value": t.value.as_deref().unwrap_or_default(),
+                    "Effect": t.effect.as_deref().unwrap_or_default(),
+                    "TolerationSeconds": t.toleration_seconds,
+                });
+                errs.push(Error::duplicate(&tp.index(i), BadValue::Json(shown)));
+            } else {
+                seen.push(key);
+            }
+        }
+    }
+    errs
+}
+
+/// `ValidateRuntimeClassUpdate`: the metadata update rules and an unchanged handler.
+pub fn validate_runtime_class_update(
+    new: &node::RuntimeClass,
+    old: &node::RuntimeClass,
+) -> ErrorList {
+    let mut errs =
+        validate_generic_object_meta_update(&new.metadata, &old.metadata, &Path::new("metadata"));
+    errs.extend(validate_immutable(
+        &new.handler,
+        &old.handler,
+        new.handler.as_str(),
+        &Path::new("handler"),
+    ));
     errs
 }

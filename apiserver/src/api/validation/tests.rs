@@ -10,23 +10,25 @@ use super::{validate_create, validate_status_update, validate_update};
 const SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 const LABEL_MSG: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 
-enum Op {
+/// What a case does: create an object, update one (new, old), or update its status.
+pub(super) enum Op {
     Create(Value),
     Update(Value, Value),
     Status(Value, Value),
 }
 
-struct Case {
-    name: &'static str,
-    group: &'static str,
-    kind: &'static str,
-    resource: &'static str,
-    op: Op,
+/// One table case; the kinds' own test modules share this table and [`check`].
+pub(super) struct Case {
+    pub(super) name: &'static str,
+    pub(super) group: &'static str,
+    pub(super) kind: &'static str,
+    pub(super) resource: &'static str,
+    pub(super) op: Op,
     /// The rendered errors; `…` in an entry stands for any text.
-    want: Vec<String>,
+    pub(super) want: Vec<String>,
 }
 
-fn check(cases: Vec<Case>) {
+pub(super) fn check(cases: Vec<Case>) {
     for c in cases {
         let errs = match c.op {
             Op::Create(mut obj) => {
@@ -62,7 +64,7 @@ fn pod(name: &str, containers: Value) -> Value {
         "spec": {"containers": containers}})
 }
 
-fn stored(mut obj: Value, rv: &str) -> Value {
+pub(super) fn stored(mut obj: Value, rv: &str) -> Value {
     obj["metadata"]["resourceVersion"] = json!(rv);
     obj["metadata"]["uid"] = json!("uid-1");
     obj
@@ -850,4 +852,296 @@ fn objects_decode_without_field_sets() {
     mistyped = pod;
     mistyped["metadata"]["managedFields"][0]["manager"] = serde_json::json!(7);
     assert!(super::decode::<Pod>(&mistyped).is_err());
+}
+
+fn case(
+    name: &'static str,
+    group: &'static str,
+    kind: &'static str,
+    resource: &'static str,
+    op: Op,
+    want: &[&str],
+) -> Case {
+    Case { name, group, kind, resource, op, want: want.iter().map(|w| s(w)).collect() }
+}
+
+/// Mirrors `TestValidateIngressClass` and `TestValidateIngressClassUpdate`.
+#[test]
+fn test_validate_ingress_classes() {
+    let class = |spec: Value| {
+        json!({"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass",
+            "metadata": {"name": "test123"}, "spec": spec})
+    };
+    let ic = |name, spec, want: &[&str]| {
+        case(
+            name,
+            "networking.k8s.io",
+            "IngressClass",
+            "ingressclasses",
+            Op::Create(class(spec)),
+            want,
+        )
+    };
+    let long = format!("example.com/{}", "a".repeat(239));
+    check(vec![
+        ic(
+            "valid name, valid controller",
+            json!({"controller": "foo.co/bar",
+            "parameters": {"apiGroup": "example.com", "kind": "foo", "name": "bar"}}),
+            &[],
+        ),
+        ic("empty controller", json!({}), &["spec.controller: Required value"]),
+        ic(
+            "invalid controller",
+            json!({"controller": "foo"}),
+            &[
+                "spec.controller: Invalid value: \"foo\": must be a domain-prefixed path (such as \"acme.io/foo\")",
+            ],
+        ),
+        ic(
+            "controller length exceeds max length",
+            json!({"controller": long}),
+            &["spec.controller: Too long: may not be more than 250 bytes"],
+        ),
+        ic(
+            "bad parameters",
+            json!({"controller": "foo.co/bar", "parameters": {"kind": "", "name": "a/b",
+                "scope": "Namespace"}}),
+            &[
+                "spec.parameters.kind: Required value",
+                "spec.parameters.name: Invalid value: \"a/b\": may not contain '/'",
+                "spec.parameters.namespace: Required value: `parameters.scope` is set to 'Namespace'",
+            ],
+        ),
+        ic(
+            "cluster scope with a namespace; unknown scope",
+            json!({"controller": "foo.co/bar", "parameters": {"kind": "k", "name": "n",
+                "scope": "Cluster", "namespace": "ns"}}),
+            &["spec.parameters.namespace: Forbidden: `parameters.scope` is set to 'Cluster'"],
+        ),
+        ic(
+            "unknown scope",
+            json!({"controller": "foo.co/bar", "parameters": {"kind": "k", "name": "n",
+                "scope": "Galaxy"}}),
+            &[
+                "spec.parameters.scope: Unsupported value: \"Galaxy\": supported values: \"Cluster\", \"Namespace\"",
+            ],
+        ),
+    ]);
+    let old = stored(class(json!({"controller": "foo.co/bar"})), "3");
+    let mut new = old.clone();
+    new["spec"]["controller"] = json!("foo.co/baz");
+    check(vec![case(
+        "controller change should fail",
+        "networking.k8s.io",
+        "IngressClass",
+        "ingressclasses",
+        Op::Update(new, old),
+        &["spec.controller: Invalid value: \"foo.co/baz\": field is immutable"],
+    )]);
+}
+
+/// Mirrors `TestValidateServiceCIDR` and `TestValidateServiceCIDRUpdate`.
+#[test]
+fn test_validate_service_cidrs() {
+    let range = |cidrs: Value| {
+        json!({"apiVersion": "networking.k8s.io/v1", "kind": "ServiceCIDR",
+            "metadata": {"name": "test-name"}, "spec": {"cidrs": cidrs}})
+    };
+    let sc = |name, cidrs, want: &[&str]| {
+        case(
+            name,
+            "networking.k8s.io",
+            "ServiceCIDR",
+            "servicecidrs",
+            Op::Create(range(cidrs)),
+            want,
+        )
+    };
+    check(vec![
+        sc("dual-stack", json!(["10.96.0.0/12", "fd00:1234::/64"]), &[]),
+        sc("empty", json!([]), &["spec.cidrs: Required value: at least one CIDR required"]),
+        sc(
+            "three",
+            json!(["10.0.0.0/24", "fd00::/64", "10.1.0.0/24"]),
+            &[
+                "spec.cidrs: Invalid value: {\"CIDRs\":[\"10.0.0.0/24\",\"fd00::/64\",\"10.1.0.0/24\"]}: may only hold up to 2 values",
+            ],
+        ),
+        sc(
+            "bad values",
+            json!(["10.0.0.1/24", "FD00::/64"]),
+            &[
+                "spec.cidrs[0]: Invalid value: \"10.0.0.1/24\": must not have bits set beyond the prefix length",
+                "spec.cidrs[1]: Invalid value: \"FD00::/64\": must be in canonical form (\"fd00::/64\")",
+            ],
+        ),
+        sc(
+            "same family twice",
+            json!(["10.0.0.0/24", "10.1.0.0/24"]),
+            &[
+                "spec.cidrs: Invalid value: [\"10.0.0.0/24\",\"10.1.0.0/24\"]: may specify no more than one IP for each IP family, i.e 192.168.0.0/24 and 2001:db8::/64",
+            ],
+        ),
+    ]);
+    let old = stored(range(json!(["10.0.0.0/24"])), "3");
+    let update = |name, cidrs: Value, want: &[&str]| {
+        let mut new = old.clone();
+        new["spec"]["cidrs"] = cidrs;
+        case(
+            name,
+            "networking.k8s.io",
+            "ServiceCIDR",
+            "servicecidrs",
+            Op::Update(new, old.clone()),
+            want,
+        )
+    };
+    check(vec![
+        update("add the other family", json!(["10.0.0.0/24", "fd00::/64"]), &[]),
+        update(
+            "change",
+            json!(["10.0.1.0/24"]),
+            &["spec.cidrs[0]: Invalid value: \"10.0.1.0/24\": field is immutable"],
+        ),
+        update(
+            "add the same family",
+            json!(["10.0.0.0/24", "10.1.0.0/24"]),
+            &[
+                "spec.cidrs: Invalid value: [\"10.0.0.0/24\",\"10.1.0.0/24\"]: may specify no more than one IP for each IP family, i.e 192.168.0.0/24 and 2001:db8::/64",
+            ],
+        ),
+        update("remove", json!([]), &["spec.cidrs: Invalid value: []: field is immutable"]),
+    ]);
+}
+
+/// Mirrors `TestValidateIPAddress` and `TestValidateIPAddressUpdate`.
+#[test]
+fn test_validate_ip_addresses() {
+    let address = |name: &str, parent: Value| {
+        json!({"apiVersion": "networking.k8s.io/v1", "kind": "IPAddress",
+            "metadata": {"name": name}, "spec": {"parentRef": parent}})
+    };
+    let parent = json!({"group": "", "resource": "services", "name": "foo", "namespace": "bar"});
+    let ip = |name, obj, want: &[&str]| {
+        case(name, "networking.k8s.io", "IPAddress", "ipaddresses", Op::Create(obj), want)
+    };
+    check(vec![
+        ip("valid IPv4", address("192.168.1.5", parent.clone()), &[]),
+        ip("valid IPv6", address("2001:db8::1", parent.clone()), &[]),
+        ip(
+            "leading zeros",
+            address("192.168.01.5", parent.clone()),
+            &["metadata.name: Invalid value: \"192.168.01.5\": must not have leading 0s"],
+        ),
+        ip(
+            "not canonical",
+            address("2001:DB8::1", parent.clone()),
+            &[
+                "metadata.name: Invalid value: \"2001:DB8::1\": must be in canonical form (\"2001:db8::1\")",
+            ],
+        ),
+        ip(
+            "not an address",
+            address("foo", parent.clone()),
+            &[
+                "metadata.name: Invalid value: \"foo\": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)",
+            ],
+        ),
+        ip(
+            "missing parent reference",
+            json!({"metadata": {"name": "10.0.0.1"}, "spec": {}}),
+            &["spec.parentRef: Required value"],
+        ),
+        ip(
+            "bad parent reference",
+            address("10.0.0.1", json!({"group": "Bad", "resource": "a/b", "name": "n"})),
+            &[
+                format!("spec.parentRef.group: Invalid value: \"Bad\": {SUBDOMAIN_MSG}").as_str(),
+                "spec.parentRef.resource: Invalid value: \"a/b\": may not contain '/'",
+            ],
+        ),
+    ]);
+    let old = stored(address("10.0.0.1", parent), "3");
+    let mut new = old.clone();
+    new["spec"]["parentRef"]["name"] = json!("other");
+    check(vec![case(
+        "parent reference change",
+        "networking.k8s.io",
+        "IPAddress",
+        "ipaddresses",
+        Op::Update(new, old),
+        &[
+            "spec.parentRef: Invalid value: {\"Group\":\"\",\"Resource\":\"services\",\"Namespace\":\"bar\",\"Name\":\"other\"}: field is immutable",
+        ],
+    )]);
+}
+
+/// Mirrors `TestValidateRuntimeClass`, `TestValidateOverhead`, `TestValidateScheduling` and
+/// `TestValidateRuntimeUpdate`.
+#[test]
+fn test_validate_runtime_classes() {
+    let rc = |handler: &str, extra: Value| {
+        let mut obj = json!({"apiVersion": "node.k8s.io/v1", "kind": "RuntimeClass",
+            "metadata": {"name": "gvisor"}, "handler": handler});
+        obj.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        obj
+    };
+    let create = |name, obj, want: &[&str]| {
+        case(name, "node.k8s.io", "RuntimeClass", "runtimeclasses", Op::Create(obj), want)
+    };
+    let toleration = json!({"key": "k", "operator": "Equal", "value": "v", "effect": "NoSchedule"});
+    check(vec![
+        create(
+            "valid",
+            rc(
+                "runsc",
+                json!({"overhead": {"podFixed": {"cpu": "250m"}},
+            "scheduling": {"nodeSelector": {"sandboxed": "true"}}}),
+            ),
+            &[],
+        ),
+        create(
+            "invalid handler",
+            rc("", json!({})),
+            &[format!("handler: Invalid value: \"\": {LABEL_MSG}").as_str()],
+        ),
+        create(
+            "negative overhead",
+            rc("runsc", json!({"overhead": {"podFixed": {"cpu": "-1"}}})),
+            &["overhead.limits[cpu]: Invalid value: \"-1\": must be greater than or equal to 0"],
+        ),
+        create(
+            "scheduling: bad node selector, repeated toleration",
+            rc(
+                "runsc",
+                json!({"scheduling": {"nodeSelector": {"a b": "c"},
+                "tolerations": [toleration.clone(), toleration]}}),
+            ),
+            &[
+                "scheduling.nodeSelector: Invalid value: \"a b\": …",
+                "scheduling.tolerations[1]: Duplicate value: {\"Key\":\"k\",\"Operator\":\"Equal\",\"Value\":\"v\",\"Effect\":\"NoSchedule\",\"TolerationSeconds\":null}",
+            ],
+        ),
+        create(
+            "apimachinery's metadata rules: any qualified finalizer",
+            {
+                let mut obj = rc("runsc", json!({}));
+                obj["metadata"]["finalizers"] = json!(["custom"]);
+                obj
+            },
+            &[],
+        ),
+    ]);
+    let old = stored(rc("runsc", json!({})), "3");
+    let mut new = old.clone();
+    new["handler"] = json!("crun");
+    check(vec![case(
+        "handler change",
+        "node.k8s.io",
+        "RuntimeClass",
+        "runtimeclasses",
+        Op::Update(new, old),
+        &["handler: Invalid value: \"crun\": field is immutable"],
+    )]);
 }
