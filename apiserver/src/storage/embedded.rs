@@ -113,7 +113,9 @@ struct Live {
 }
 
 struct State {
-    current: BTreeMap<Box<str>, Live>,
+    /// A key written since start shares its allocation with its watch events, which the watch
+    /// cache keeps as its own key.
+    current: BTreeMap<Arc<str>, Live>,
     revision: u64,
     compacted: u64,
     watchers: Vec<WatcherSlot>,
@@ -514,7 +516,7 @@ fn load_state(db: &Database) -> Result<State, StorageError> {
             .ok_or_else(|| StorageError::Internal(format!("missing revision {rev}")))?;
         let record = decode_record(rev, data.value())?;
         current.insert(
-            key.into_boxed_str(),
+            Arc::from(key),
             Live {
                 value: record.value.unwrap_or_default(),
                 create_revision: record.create_revision,
@@ -696,7 +698,7 @@ fn persist(db: &Database, changes: &[Change]) -> Result<(), StorageError> {
 
 /// Applies a committed change to the in-memory state and hands it to the watchers.
 fn apply(state: &mut State, change: &Change) {
-    match &change.value {
+    let key = match &change.value {
         Some(v) => {
             let live = Live {
                 value: v.clone(),
@@ -704,19 +706,26 @@ fn apply(state: &mut State, change: &Change) {
                 mod_revision: change.revision,
             };
             // An overwrite keeps the key's existing allocation.
-            match state.current.get_mut(change.key.as_str()) {
-                Some(slot) => *slot = live,
+            let kept = state.current.get_key_value(change.key.as_str()).map(|(k, _)| k.clone());
+            match kept {
+                Some(key) => {
+                    state.current.insert(Arc::clone(&key), live);
+                    key
+                }
                 None => {
-                    state.current.insert(change.key.as_str().into(), live);
+                    let key: Arc<str> = change.key.as_str().into();
+                    state.current.insert(Arc::clone(&key), live);
+                    key
                 }
             }
         }
-        None => {
-            state.current.remove(change.key.as_str());
-        }
-    }
+        None => match state.current.remove_entry(change.key.as_str()) {
+            Some((key, _)) => key,
+            None => change.key.as_str().into(),
+        },
+    };
     state.revision = change.revision;
-    let event = event_for(change);
+    let event = event_for(change, key);
     state.watchers.retain(|w| {
         if !w.filter.matches(&change.key) {
             return true;
@@ -733,9 +742,10 @@ fn apply(state: &mut State, change: &Change) {
     });
 }
 
-fn event_for(change: &Change) -> WatchEvent {
+/// The watch event of `change`, whose key is `key`.
+fn event_for(change: &Change, key: Arc<str>) -> WatchEvent {
     let event = super::Event {
-        key: change.key.as_str().into(),
+        key,
         value: change.value.clone().or_else(|| change.prev.clone()).unwrap_or_default(),
         prev_value: change.prev.clone(),
         create_revision: change.create_revision,
@@ -902,23 +912,26 @@ fn replay(
         };
         let prev =
             if record.create_revision == rev && record.value.is_some() { None } else { prev };
-        let value = match record.value {
-            Some(v) => Some(
-                lock(&shared.state)
-                    .current
-                    .get(record.key.as_str())
-                    .filter(|live| live.mod_revision == rev)
-                    .map_or(v, |live| live.value.clone()),
-            ),
-            None => None,
+        let (key, value) = {
+            let state = lock(&shared.state);
+            let live = state.current.get_key_value(record.key.as_str());
+            let key = live.map_or_else(|| record.key.as_str().into(), |(k, _)| Arc::clone(k));
+            let value = record.value.map(|v| {
+                live.filter(|(_, live)| live.mod_revision == rev)
+                    .map_or(v, |(_, live)| live.value.clone())
+            });
+            (key, value)
         };
-        let event = event_for(&Change {
-            key: record.key,
-            revision: rev,
-            create_revision: record.create_revision,
-            value,
-            prev,
-        });
+        let event = event_for(
+            &Change {
+                key: record.key,
+                revision: rev,
+                create_revision: record.create_revision,
+                value,
+                prev,
+            },
+            key,
+        );
         if out.blocking_send(event).is_err() {
             return Ok(());
         }
@@ -1233,6 +1246,36 @@ mod record_tests {
                 other => panic!("{data:?}: {:?}", other.map(|r| r.key)),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod key_tests {
+    use super::*;
+
+    /// The events of one key carry the allocation the in-memory state keys it by, from its
+    /// creation to its deletion.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn test_events_of_a_key_share_its_allocation() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Embedded::open(dir.path()).unwrap();
+        let from = store.current_revision().await.unwrap();
+        let mut w = store.watch("/s", from, true).await.unwrap();
+        store.create("/s/a", b"1".to_vec()).await.unwrap();
+        store.update("/s/a", None, b"2".to_vec()).await.unwrap();
+        store.delete("/s/a", None).await.unwrap();
+        let mut keys = Vec::new();
+        for _ in 0..3 {
+            match super::super::suite::next_event(&mut w).await {
+                WatchEvent::Added(e) | WatchEvent::Modified(e) | WatchEvent::Deleted(e) => {
+                    keys.push(e.key)
+                }
+                other => panic!("expected an object event, got {other:?}"),
+            }
+        }
+        assert!(keys.iter().all(|k| &**k == "/s/a"));
+        assert!(Arc::ptr_eq(&keys[0], &keys[1]) && Arc::ptr_eq(&keys[1], &keys[2]));
+        store.close().await;
     }
 }
 

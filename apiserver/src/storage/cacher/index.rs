@@ -131,6 +131,11 @@ impl Index {
         }
     }
 
+    /// The allocation this index holds for `value`, when some object has it.
+    pub(super) fn shared_value(&self, value: &str) -> Option<Arc<str>> {
+        self.by_value.get_key_value(value).map(|(v, _)| Arc::clone(v))
+    }
+
     pub(super) fn remove(&mut self, key: &str, value: Option<&Arc<str>>) {
         match value {
             Some(v) => {

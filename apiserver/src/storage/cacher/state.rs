@@ -264,12 +264,22 @@ impl State {
     }
 
     /// The values of `bytes` unless `values` already holds them (computed outside the lock).
+    /// An object's values of every index, sharing the allocations the indexes already hold
+    /// for them (so objects with the same value, say the same node, hold it once).
     fn values_of(&self, values: Values, bytes: &[u8]) -> Values {
-        if values.len() == self.indexers.len() {
+        let mut values = if values.len() == self.indexers.len() {
             values
         } else {
             index::compute(&self.indexers, bytes)
+        };
+        for (index, value) in self.indexes.iter().zip(values.iter_mut()) {
+            if let Some(v) = value
+                && let Some(shared) = index.shared_value(v)
+            {
+                *v = shared;
+            }
         }
+        values
     }
 
     /// Loads a fresh list: the window restarts at its revision and every watcher is ended,
@@ -542,6 +552,12 @@ impl State {
     #[cfg(test)]
     pub(super) fn index_at(&self, index: usize) -> &Index {
         &self.indexes[index]
+    }
+
+    /// The index values of the cached object at `key` (for tests and diagnostics).
+    #[cfg(test)]
+    pub(super) fn values_at(&self, key: &str) -> Option<Values> {
+        self.store.get(key).map(|c| c.index.clone())
     }
 
     /// The revisions the window holds, oldest first (for tests and diagnostics).

@@ -920,6 +920,22 @@ fn indexed(c: &Cacher, node: &str) -> usize {
     c.shared.lock().index_at(0).count(node)
 }
 
+/// Objects with the same index value hold one allocation of it, the index's own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_objects_share_index_values() {
+    let e = indexed_env().await;
+    let mut last = 0;
+    for name in ["a", "b"] {
+        last = e.probe.create(&format!("/pods/ns/{name}"), b(&pod(name, "n1"))).await.unwrap();
+    }
+    wait_revision(&e.cacher, last).await;
+    let state = e.cacher.shared.lock();
+    let value = |key: &str| state.values_at(key).and_then(|v| v[0].clone()).unwrap();
+    let (a, b) = (value("/pods/ns/a"), value("/pods/ns/b"));
+    assert_eq!((&*a, &*b), ("n1", "n1"));
+    assert!(Arc::ptr_eq(&a, &b), "each object holds its own copy of the value");
+}
+
 /// Mirrors TestListIndexer: a list whose selector pins `spec.nodeName` takes the index's
 /// candidates (objects whose value cannot be computed included) from the cached state, for
 /// "any" and consistent reads, scoped by the key; other reads do not use it.
