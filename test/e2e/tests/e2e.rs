@@ -1,5 +1,8 @@
 //! The end-to-end cases: one cluster per storage backend, every case run against it, outputs
-//! compared with what upstream's kubectl, helm and Python client print against upstream's server.
+//! compared with what upstream's kubectl, helm, Python client and kube-rs see against upstream's
+//! server.
+
+mod kube_rs;
 
 use std::time::Duration;
 
@@ -38,6 +41,7 @@ const CASES: &[Case] = &[
     Case { name: "drain/eviction", run: drain_eviction },
     Case { name: "helm/lifecycle", run: helm_lifecycle },
     Case { name: "python/client", run: python_client },
+    Case { name: "kube-rs/client", run: kube_rs::kube_rs },
 ];
 
 /// Cases for features kube-apiserver does not have yet, with what is missing. They still run;
