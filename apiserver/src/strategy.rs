@@ -37,7 +37,9 @@ pub trait Strategy: Send + Sync {
         new: &Value,
         old: &Value,
     ) -> ErrorList;
-    /// Carries over what such an update (`subresource`) may not change.
+    /// Carries over what such an update (`subresource`) may not change: `new` is the write
+    /// as sent, so everything but the part the subresource writes and what its strategy lets
+    /// through comes from `old` here (uid, timestamps and generation the store keeps itself).
     fn prepare_for_status_update(
         &self,
         info: &ResourceInfo,

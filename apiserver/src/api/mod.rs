@@ -16,7 +16,9 @@ pub mod strategy;
 pub mod validation;
 
 pub use defaults::default_object;
-pub use strategy::{prepare_for_create, prepare_for_status_update, prepare_for_update};
+pub use strategy::{
+    prepare_for_create, prepare_for_status_update, prepare_for_update, status_reset_fields,
+};
 pub use validation::{validate_create, validate_status_update, validate_update};
 
 /// Reads `obj` as a `T`, lets `f` change it, and writes the result back into `obj`. An object

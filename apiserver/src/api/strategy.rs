@@ -1,6 +1,7 @@
 //! The kind-specific mutations of upstream's registry strategies (`PrepareForCreate`,
-//! `PrepareForUpdate` and the status strategies' `PrepareForUpdate` in pkg/registry/*). Generic
-//! metadata (uid, creationTimestamp, generation, resourceVersion) is the caller's business.
+//! `PrepareForUpdate` and the status strategies' `PrepareForUpdate` and `GetResetFields` in
+//! pkg/registry/*). Generic metadata (uid, creationTimestamp, generation, resourceVersion) is
+//! the caller's business.
 
 use std::collections::BTreeMap;
 
@@ -11,6 +12,7 @@ use serde_json::{Map, Value, json};
 use super::defaults::core::default_pod;
 use super::{api_version_of, default_object, with_typed};
 use crate::kinds::KindOps;
+use crate::registry::ObjectMetaExt;
 
 /// The status a new object of `group`/`kind` starts with, as a Go server writes it (fields
 /// without `omitempty` appear as zeroes); `None` when the kind keeps what the client sent.
@@ -80,7 +82,7 @@ fn has_status_subresource(group: &str, kind: &str) -> bool {
             | ("batch", "Job" | "CronJob")
             | ("autoscaling", "HorizontalPodAutoscaler")
             | ("policy", "PodDisruptionBudget")
-            | ("networking.k8s.io", "Ingress" | "ServiceCIDR" | "IPAddress")
+            | ("networking.k8s.io", "Ingress" | "ServiceCIDR")
             | ("storage.k8s.io", "VolumeAttachment")
             | ("certificates.k8s.io", "CertificateSigningRequest")
             | ("flowcontrol.apiserver.k8s.io", "FlowSchema" | "PriorityLevelConfiguration")
@@ -216,9 +218,118 @@ pub fn prepare_for_update(group: &str, kind: &str, new: &mut Value, old: &Value)
     default_object(group, kind, new);
 }
 
-/// Applies a status strategy's update mutations (an update through `/status`, or a request's
-/// `/approval`): the stored spec is kept, and so is the metadata a status writer may not
-/// change (labels, annotations, finalizers, owner references, deletion timestamp, generation).
+/// `metav1.ResetObjectMetaForStatus`: the metadata a strategy that uses it takes from the
+/// stored object.
+const RESET_FOR_STATUS: &[&str] = &[
+    "deletionTimestamp",
+    "generation",
+    "selfLink",
+    "labels",
+    "annotations",
+    "finalizers",
+    "ownerReferences",
+];
+
+/// What a status strategy (upstream's `<kind>StatusStrategy.PrepareForUpdate`) does with the
+/// metadata of a write; every one of them keeps the stored spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StatusMeta {
+    /// The metadata as written (the generic fields aside, which every update keeps).
+    Written,
+    /// These metadata fields are the stored object's.
+    Stored(&'static [&'static str]),
+    /// All of it is the stored object's but managedFields.
+    AllStored,
+}
+
+/// A kind's status strategy: what a write keeps of the stored metadata, and the fields its
+/// writer cannot own (upstream's `GetResetFields`, paths of field names).
+#[derive(Debug, Clone, Copy)]
+struct StatusRule {
+    meta: StatusMeta,
+    reset_fields: &'static [&'static [&'static str]],
+}
+
+const SPEC: &[&[&str]] = &[&["spec"]];
+const SPEC_AND_METADATA: &[&[&str]] = &[&["metadata"], &["spec"]];
+
+/// The status strategy of built-in `group`/`kind` for writes through `subresource` (`status`,
+/// or a request's `approval`), as kube-apiserver 1.35's; `None` for anything else (custom
+/// resources, a pod's spec subresources).
+fn status_rule(group: &str, kind: &str, subresource: &str) -> Option<StatusRule> {
+    use StatusMeta::{AllStored, Stored, Written};
+    let rule = |meta, reset_fields| Some(StatusRule { meta, reset_fields });
+    match ((group, kind), subresource) {
+        (("certificates.k8s.io", "CertificateSigningRequest"), "status") => {
+            rule(Written, &[&["spec"], &["status", "conditions"]])
+        }
+        (("certificates.k8s.io", "CertificateSigningRequest"), "approval") => {
+            rule(Written, &[&["spec"], &["status", "certificate"]])
+        }
+        (_, "status") => match (group, kind) {
+            // Old kubelets corrupt owner references through pods/status; the deletion
+            // timestamp is cleared, and the generic update brings the stored one back.
+            ("", "Pod") => rule(
+                Stored(&["deletionTimestamp", "ownerReferences"]),
+                &[&["spec"], &["metadata", "deletionTimestamp"], &["metadata", "ownerReferences"]],
+            ),
+            (
+                "",
+                "Service"
+                | "Namespace"
+                | "Node"
+                | "ReplicationController"
+                | "PersistentVolume"
+                | "PersistentVolumeClaim"
+                | "ResourceQuota",
+            )
+            | ("apps", "ReplicaSet" | "StatefulSet" | "DaemonSet")
+            | ("batch", "Job" | "CronJob")
+            | ("autoscaling", "HorizontalPodAutoscaler")
+            | ("policy", "PodDisruptionBudget")
+            | ("networking.k8s.io", "Ingress" | "ServiceCIDR") => rule(Written, SPEC),
+            ("apps", "Deployment") => {
+                rule(Stored(&["labels"]), &[&["spec"], &["metadata", "labels"]])
+            }
+            ("storage.k8s.io", "VolumeAttachment")
+            | ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy")
+            | ("resource.k8s.io", "ResourceClaim") => {
+                rule(Stored(RESET_FOR_STATUS), SPEC_AND_METADATA)
+            }
+            ("flowcontrol.apiserver.k8s.io", "FlowSchema" | "PriorityLevelConfiguration") => {
+                rule(AllStored, SPEC_AND_METADATA)
+            }
+            ("apiregistration.k8s.io", "APIService") => rule(
+                Stored(&["labels", "annotations", "finalizers", "ownerReferences"]),
+                SPEC_AND_METADATA,
+            ),
+            // Upstream's strategy resets the new metadata to itself, which keeps what was
+            // written, while its reset fields name all of it.
+            ("apiextensions.k8s.io", "CustomResourceDefinition") => {
+                rule(Written, SPEC_AND_METADATA)
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The fields a write of built-in `group`/`kind` through `subresource` cannot own, as paths
+/// of field names (upstream's status strategies' `GetResetFields`); `None` when the kind has
+/// no such strategy here (custom resources, a pod's spec subresources).
+pub fn status_reset_fields(
+    group: &str,
+    kind: &str,
+    subresource: &str,
+) -> Option<&'static [&'static [&'static str]]> {
+    status_rule(group, kind, subresource).map(|r| r.reset_fields)
+}
+
+/// Applies a status strategy's update mutations (an update through `/status`, a request's
+/// `/approval`, or a pod's `/ephemeralcontainers` and `/resize`): the stored spec is kept (a
+/// pod's spec subresources keep the parts they write), and of the metadata what the kind's
+/// upstream strategy keeps ([`status_rule`]). Generic metadata (uid, creationTimestamp,
+/// deletionTimestamp, deletionGracePeriodSeconds, generation) is the caller's business.
 pub fn prepare_for_status_update(
     group: &str,
     kind: &str,
@@ -226,35 +337,160 @@ pub fn prepare_for_status_update(
     new: &mut Value,
     old: &Value,
 ) {
-    match ((group, kind), subresource) {
-        (("", "Pod"), "ephemeralcontainers" | "resize") => narrow_pod_spec(subresource, new, old),
-        _ => copy_field(new, old, "spec"),
+    if (group, kind) == ("", "Pod") && matches!(subresource, "ephemeralcontainers" | "resize") {
+        // As for a status write, the metadata is reset and the stored status kept: of the
+        // write only the parts of its spec each subresource changes count.
+        crate::registry::keep_written_part(new, old, "spec");
+        narrow_pod_spec(subresource, new, old);
+        default_object(group, kind, new);
+        return;
     }
-    if (group, kind) == ("certificates.k8s.io", "CertificateSigningRequest") {
-        prepare_csr_status(subresource, new, old);
-    }
-    for field in [
-        "deletionTimestamp",
-        "generation",
-        "selfLink",
-        "labels",
-        "annotations",
-        "finalizers",
-        "ownerReferences",
-    ] {
-        let old_value = old.get("metadata").and_then(|m| m.get(field)).cloned();
-        if let Some(meta) = new.get_mut("metadata").and_then(Value::as_object_mut) {
-            match old_value {
-                Some(v) => {
-                    meta.insert(field.to_string(), v);
+    copy_field(new, old, "spec");
+    match status_rule(group, kind, subresource).map_or(StatusMeta::Written, |r| r.meta) {
+        StatusMeta::Written => {}
+        StatusMeta::Stored(fields) => {
+            for field in fields {
+                copy_meta_field(new, old, field);
+            }
+        }
+        StatusMeta::AllStored => {
+            let managed = new.pointer("/metadata/managedFields").cloned();
+            copy_field(new, old, "metadata");
+            match managed {
+                Some(m) => {
+                    new.meta_mut().insert("managedFields".into(), m);
                 }
                 None => {
-                    meta.remove(field);
+                    if let Some(meta) = new.get_mut("metadata").and_then(Value::as_object_mut) {
+                        meta.remove("managedFields");
+                    }
                 }
             }
         }
     }
+    match (group, kind) {
+        ("certificates.k8s.io", "CertificateSigningRequest") => {
+            prepare_csr_status(subresource, new, old)
+        }
+        ("", "Pod") => prepare_pod_status(new, old),
+        ("", "Node") => {
+            // `status.config` is written only once the stored node has one.
+            if old.pointer("/status/config").is_none_or(Value::is_null)
+                && let Some(status) = new.get_mut("status").and_then(Value::as_object_mut)
+            {
+                status.remove("config");
+            }
+        }
+        ("", "PersistentVolume") => prepare_persistent_volume_status(new, old),
+        ("resource.k8s.io", "ResourceClaim") => drop_deallocated_devices(new, old),
+        _ => {}
+    }
     default_object(group, kind, new);
+}
+
+/// Makes `new.metadata[field]` what `old.metadata[field]` is (absent when absent).
+fn copy_meta_field(new: &mut Value, old: &Value, field: &str) {
+    let old_value = old.get("metadata").and_then(|m| m.get(field)).cloned();
+    match old_value {
+        Some(v) => {
+            new.meta_mut().insert(field.to_string(), v);
+        }
+        None => {
+            if let Some(meta) = new.get_mut("metadata").and_then(Value::as_object_mut) {
+                meta.remove(field);
+            }
+        }
+    }
+}
+
+/// A JSON integer that is absent, null or zero (Go's zero value, left out of its JSON).
+fn zero(v: Option<&Value>) -> bool {
+    v.is_none_or(|v| v.is_null() || v.as_i64() == Some(0))
+}
+
+/// A pod written through `/status` keeps its QoS class when the write leaves it out (old
+/// kubelets dropped it), and the observed generations of its status and conditions the write
+/// leaves unset (each condition's from the stored condition of its type at the same place
+/// among those of that type).
+fn prepare_pod_status(new: &mut Value, old: &Value) {
+    let Some(status) = new.get_mut("status").and_then(Value::as_object_mut) else { return };
+    if status.get("qosClass").and_then(Value::as_str).is_none_or(str::is_empty)
+        && let Some(qos) = old.pointer("/status/qosClass").filter(|q| !q.is_null())
+    {
+        status.insert("qosClass".into(), qos.clone());
+    }
+    if zero(status.get("observedGeneration"))
+        && let Some(g) = old.pointer("/status/observedGeneration").filter(|g| !zero(Some(g)))
+    {
+        status.insert("observedGeneration".into(), g.clone());
+    }
+    let old_conditions = old.pointer("/status/conditions").and_then(Value::as_array);
+    let mut stored: BTreeMap<&str, Vec<Option<&Value>>> = BTreeMap::new();
+    for c in old_conditions.into_iter().flatten() {
+        let kind = c.get("type").and_then(Value::as_str).unwrap_or("");
+        stored.entry(kind).or_default().push(c.get("observedGeneration"));
+    }
+    let mut next: BTreeMap<String, usize> = BTreeMap::new();
+    let conditions = status.get_mut("conditions").and_then(Value::as_array_mut);
+    for c in conditions.into_iter().flatten().filter_map(Value::as_object_mut) {
+        let kind = c.get("type").and_then(Value::as_str).unwrap_or("").to_string();
+        let at = next.entry(kind.clone()).or_insert(0);
+        let was = stored.get(kind.as_str()).and_then(|g| g.get(*at)).copied().flatten();
+        *at += 1;
+        if zero(c.get("observedGeneration"))
+            && let Some(g) = was.filter(|g| !zero(Some(g)))
+        {
+            c.insert("observedGeneration".into(), g.clone());
+        }
+    }
+}
+
+/// A persistent volume written through `/status` gets a new `lastPhaseTransitionTime` (now)
+/// when its phase changes and the write did not set a new one, and keeps the stored one when
+/// the phase stays and the write left it out.
+fn prepare_persistent_volume_status(new: &mut Value, old: &Value) {
+    let old_phase = old.pointer("/status/phase").cloned();
+    let old_time = old.pointer("/status/lastPhaseTransitionTime").filter(|t| !t.is_null());
+    let Some(status) = new.get_mut("status").and_then(Value::as_object_mut) else { return };
+    let time = status.get("lastPhaseTransitionTime").filter(|t| !t.is_null());
+    let phase_of = |p: Option<&Value>| p.and_then(Value::as_str).unwrap_or("").to_string();
+    let changed = phase_of(status.get("phase")) != phase_of(old_phase.as_ref());
+    if !changed && time.is_none() {
+        if let Some(t) = old_time {
+            status.insert("lastPhaseTransitionTime".into(), t.clone());
+        }
+    } else if changed && (time.is_none() || time == old_time) {
+        let now = Value::String(crate::registry::now_rfc3339());
+        status.insert("lastPhaseTransitionTime".into(), now);
+    }
+}
+
+/// A resource claim written through `/status` loses the device statuses of devices its
+/// stored allocation had and the written one no longer has (stale after a deallocation).
+fn drop_deallocated_devices(new: &mut Value, old: &Value) {
+    type DeviceId = (Value, Value, Value, Value);
+    let id = |d: &Value| -> DeviceId {
+        let field = |name: &str| d.get(name).cloned().unwrap_or(Value::Null);
+        (field("driver"), field("pool"), field("device"), field("shareID"))
+    };
+    let results = |obj: &Value| -> Vec<DeviceId> {
+        obj.pointer("/status/allocation/devices/results")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().map(id).collect())
+            .unwrap_or_default()
+    };
+    let still = results(new);
+    let gone: Vec<DeviceId> = results(old).into_iter().filter(|d| !still.contains(d)).collect();
+    if gone.is_empty() {
+        return;
+    }
+    let Some(status) = new.get_mut("status").and_then(Value::as_object_mut) else { return };
+    if let Some(devices) = status.get_mut("devices").and_then(Value::as_array_mut) {
+        devices.retain(|d| !gone.contains(&id(d)));
+        if devices.is_empty() {
+            status.remove("devices");
+        }
+    }
 }
 
 /// A pod written through `pods/ephemeralcontainers` changes its ephemeral containers only;
@@ -611,5 +847,273 @@ mod tests {
             super::prepare_defaulted_for_create("", "Pod", &mut defaulted);
             assert_eq!(defaulted, general, "{raw}");
         }
+    }
+
+    /// The metadata fields a status write may change, each set to a value naming `side`.
+    fn status_meta(side: &str, when: &str, generation: i64) -> Value {
+        json!({
+            "name": "o",
+            "namespace": "default",
+            "labels": {"side": side},
+            "annotations": {"side": side},
+            "finalizers": [format!("example.com/{side}")],
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": side,
+                                 "uid": format!("uid-{side}")}],
+            "deletionTimestamp": when,
+            "generation": generation,
+            "selfLink": format!("/{side}"),
+            "managedFields": [{"manager": side, "operation": "Update"}],
+        })
+    }
+
+    const META_FIELDS: [&str; 8] = [
+        "labels",
+        "annotations",
+        "finalizers",
+        "ownerReferences",
+        "deletionTimestamp",
+        "generation",
+        "selfLink",
+        "managedFields",
+    ];
+
+    /// What `metav1.ResetObjectMetaForStatus` takes from the stored object.
+    const RESET_FOR_STATUS: &[&str] = &[
+        "labels",
+        "annotations",
+        "finalizers",
+        "ownerReferences",
+        "deletionTimestamp",
+        "generation",
+        "selfLink",
+    ];
+
+    /// Writes `group`/`kind` through `subresource` with every metadata field and the spec
+    /// changed, and checks that exactly the fields of `stored` (and the spec) are the stored
+    /// object's afterwards, the rest the write's.
+    #[track_caller]
+    fn check_status_meta(group: &str, kind: &str, subresource: &str, stored: &[&str]) {
+        let object = |side: &str, when: &str, generation: i64| {
+            json!({
+                "kind": kind,
+                "metadata": status_meta(side, when, generation),
+                "spec": {"side": side},
+                "status": {},
+            })
+        };
+        let old = object("stored", "2024-01-01T00:00:00Z", 1);
+        let written = object("written", "2025-01-01T00:00:00Z", 2);
+        let mut new = written.clone();
+        super::prepare_for_status_update(group, kind, subresource, &mut new, &old);
+        // Compared with each side as its defaults leave it (a namespace's name label).
+        let defaulted = |obj: &Value| {
+            let mut obj = obj.clone();
+            super::default_object(group, kind, &mut obj);
+            obj
+        };
+        let (old, written) = (defaulted(&old), defaulted(&written));
+        let what = format!("{kind} through {subresource}");
+        for field in META_FIELDS {
+            let from = if stored.contains(&field) { &old } else { &written };
+            assert_eq!(new["metadata"][field], from["metadata"][field], "{what}: {field}");
+        }
+        assert_eq!(new["spec"], old["spec"], "{what}: spec");
+    }
+
+    /// Each kind's status strategy (pkg/registry/<group>/<kind>/strategy.go, the
+    /// `StatusStrategy`'s `PrepareForUpdate`, as in upstream's `TestStatusUpdates` and
+    /// `TestPodStrategyStatusUpdate` cases): most keep the metadata a status write changes;
+    /// pods keep their owner references (and deletion timestamp), deployments their labels,
+    /// volume attachments, admission policies and resource claims what
+    /// `ResetObjectMetaForStatus` resets, API Priority and Fairness objects all of it, API
+    /// services their labels, annotations, finalizers and owner references.
+    #[test]
+    fn status_writes_keep_the_metadata_each_strategy_keeps() {
+        let all_but_managed: Vec<&str> =
+            META_FIELDS.iter().copied().filter(|f| *f != "managedFields").collect();
+        let cases: &[(&str, &str, &str, &[&str])] = &[
+            ("", "Pod", "status", &["deletionTimestamp", "ownerReferences"]),
+            ("", "Pod", "ephemeralcontainers", &all_but_managed),
+            ("", "Pod", "resize", &all_but_managed),
+            ("", "Service", "status", &[]),
+            ("", "Namespace", "status", &[]),
+            ("", "Node", "status", &[]),
+            ("", "ReplicationController", "status", &[]),
+            ("", "PersistentVolume", "status", &[]),
+            ("", "PersistentVolumeClaim", "status", &[]),
+            ("", "ResourceQuota", "status", &[]),
+            ("apps", "Deployment", "status", &["labels"]),
+            ("apps", "ReplicaSet", "status", &[]),
+            ("apps", "StatefulSet", "status", &[]),
+            ("apps", "DaemonSet", "status", &[]),
+            ("batch", "Job", "status", &[]),
+            ("batch", "CronJob", "status", &[]),
+            ("autoscaling", "HorizontalPodAutoscaler", "status", &[]),
+            ("policy", "PodDisruptionBudget", "status", &[]),
+            ("networking.k8s.io", "Ingress", "status", &[]),
+            ("networking.k8s.io", "ServiceCIDR", "status", &[]),
+            ("storage.k8s.io", "VolumeAttachment", "status", RESET_FOR_STATUS),
+            ("certificates.k8s.io", "CertificateSigningRequest", "status", &[]),
+            ("certificates.k8s.io", "CertificateSigningRequest", "approval", &[]),
+            ("flowcontrol.apiserver.k8s.io", "FlowSchema", "status", &all_but_managed),
+            (
+                "flowcontrol.apiserver.k8s.io",
+                "PriorityLevelConfiguration",
+                "status",
+                &all_but_managed,
+            ),
+            (
+                "admissionregistration.k8s.io",
+                "ValidatingAdmissionPolicy",
+                "status",
+                RESET_FOR_STATUS,
+            ),
+            ("resource.k8s.io", "ResourceClaim", "status", RESET_FOR_STATUS),
+            (
+                "apiregistration.k8s.io",
+                "APIService",
+                "status",
+                &["labels", "annotations", "finalizers", "ownerReferences"],
+            ),
+            ("apiextensions.k8s.io", "CustomResourceDefinition", "status", &[]),
+        ];
+        for (group, kind, subresource, stored) in cases {
+            check_status_meta(group, kind, subresource, stored);
+        }
+    }
+
+    /// The fields a status writer cannot own follow the same strategies (`GetResetFields`).
+    #[test]
+    fn status_reset_fields_follow_the_strategies() {
+        use super::status_reset_fields as reset;
+        let pod: &[&[&str]] =
+            &[&["spec"], &["metadata", "deletionTimestamp"], &["metadata", "ownerReferences"]];
+        assert_eq!(reset("", "Pod", "status"), Some(pod));
+        assert_eq!(reset("", "Node", "status"), Some(&[&["spec"][..]][..]));
+        assert_eq!(
+            reset("apps", "Deployment", "status"),
+            Some(&[&["spec"][..], &["metadata", "labels"][..]][..])
+        );
+        assert_eq!(
+            reset("flowcontrol.apiserver.k8s.io", "FlowSchema", "status"),
+            Some(&[&["metadata"][..], &["spec"][..]][..])
+        );
+        assert_eq!(
+            reset("certificates.k8s.io", "CertificateSigningRequest", "approval"),
+            Some(&[&["spec"][..], &["status", "certificate"][..]][..])
+        );
+        // Custom resources and a pod's spec subresources have rules of their own.
+        assert_eq!(reset("example.com", "Widget", "status"), None);
+        assert_eq!(reset("", "Pod", "resize"), None);
+    }
+
+    /// pods/status (`podStatusStrategy.PrepareForUpdate`): a write without a QoS class keeps
+    /// the stored one, and unset observed generations keep the stored ones, per condition
+    /// type in order.
+    #[test]
+    fn pod_status_keeps_qos_class_and_observed_generations() {
+        let old = pod(
+            json!({"containers": [container("a", json!({}))]}),
+            Some(json!({"qosClass": "BestEffort", "observedGeneration": 3, "conditions": [
+                {"type": "Ready", "status": "True", "observedGeneration": 2},
+                {"type": "Ready", "status": "True", "observedGeneration": 3},
+                {"type": "PodScheduled", "status": "True"},
+            ]})),
+        );
+        let mut new = old.clone();
+        new["status"] = json!({"phase": "Running", "conditions": [
+            {"type": "Ready", "status": "False"},
+            {"type": "PodScheduled", "status": "True"},
+            {"type": "Ready", "status": "True", "observedGeneration": 5},
+            {"type": "Initialized", "status": "True"},
+        ]});
+        super::prepare_for_status_update("", "Pod", "status", &mut new, &old);
+        assert_eq!(new["status"]["qosClass"], "BestEffort");
+        assert_eq!(new["status"]["observedGeneration"], 3);
+        let generations: Vec<&Value> = new["status"]["conditions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| &c["observedGeneration"])
+            .collect();
+        assert_eq!(generations, [&json!(2), &Value::Null, &json!(5), &Value::Null]);
+        // A class the write names is the write's.
+        let mut named = old.clone();
+        named["status"] = json!({"qosClass": "Burstable"});
+        super::prepare_for_status_update("", "Pod", "status", &mut named, &old);
+        assert_eq!(named["status"]["qosClass"], "Burstable");
+    }
+
+    /// persistentvolumes/status: a phase change stamps `lastPhaseTransitionTime` unless the
+    /// write sets a new one; an unchanged phase keeps the stored time.
+    #[test]
+    fn persistent_volume_status_stamps_phase_transitions() {
+        let pv = |status: Value| {
+            json!({"kind": "PersistentVolume", "metadata": {"name": "v"},
+                                         "spec": {}, "status": status})
+        };
+        let then = "2024-01-01T00:00:00Z";
+        let old = pv(json!({"phase": "Available", "lastPhaseTransitionTime": then}));
+        let prepared = |status: Value| {
+            let mut new = pv(status);
+            super::prepare_for_status_update("", "PersistentVolume", "status", &mut new, &old);
+            new["status"]["lastPhaseTransitionTime"].clone()
+        };
+        assert_eq!(prepared(json!({"phase": "Available"})), then);
+        let stamped = prepared(json!({"phase": "Bound"}));
+        assert!(stamped.as_str().is_some_and(|t| t > then), "{stamped}");
+        let stamped = prepared(json!({"phase": "Bound", "lastPhaseTransitionTime": then}));
+        assert!(stamped.as_str().is_some_and(|t| t > then), "{stamped}");
+        let set = "2030-01-01T00:00:00Z";
+        assert_eq!(prepared(json!({"phase": "Bound", "lastPhaseTransitionTime": set})), set);
+    }
+
+    /// nodes/status writes `status.config` only once the stored node has one.
+    #[test]
+    fn node_status_config_only_once_in_use() {
+        let node = |status: Value| {
+            json!({"kind": "Node", "metadata": {"name": "n"},
+                                           "spec": {}, "status": status})
+        };
+        let config = json!({"error": "x"});
+        let mut new = node(json!({"config": config}));
+        super::prepare_for_status_update("", "Node", "status", &mut new, &node(json!({})));
+        assert!(new["status"].get("config").is_none(), "{new}");
+        let mut new = node(json!({"config": config}));
+        let old = node(json!({"config": {"error": "y"}}));
+        super::prepare_for_status_update("", "Node", "status", &mut new, &old);
+        assert_eq!(new["status"]["config"], config);
+    }
+
+    /// resourceclaims/status drops the device statuses of devices deallocated by the write.
+    #[test]
+    fn resource_claim_status_drops_deallocated_devices() {
+        let device = |name: &str| json!({"driver": "d", "pool": "p", "device": name});
+        let claim = |results: Vec<Value>, devices: Vec<Value>| {
+            json!({"kind": "ResourceClaim", "metadata": {"name": "c", "namespace": "default"},
+                   "spec": {}, "status": {
+                       "allocation": {"devices": {"results": results}},
+                       "devices": devices}})
+        };
+        let with_request = |d: Value| {
+            let mut d = d;
+            d["request"] = json!("r");
+            d
+        };
+        let old = claim(
+            vec![with_request(device("a")), with_request(device("b"))],
+            vec![device("a"), device("b")],
+        );
+        let mut new = claim(vec![with_request(device("a"))], vec![device("a"), device("b")]);
+        super::prepare_for_status_update(
+            "resource.k8s.io",
+            "ResourceClaim",
+            "status",
+            &mut new,
+            &old,
+        );
+        let names: Vec<&Value> =
+            new["status"]["devices"].as_array().unwrap().iter().map(|d| &d["device"]).collect();
+        assert_eq!(names, [&json!("a")]);
     }
 }

@@ -505,8 +505,11 @@ impl Strategy for Definition {
         info: &ResourceInfo,
         _subresource: &str,
         new: &mut Value,
-        _old: &Value,
+        old: &Value,
     ) {
+        // A custom resource's status write keeps the stored object but its status (and the
+        // ownership of its fields).
+        crate::registry::keep_written_part(new, old, "status");
         self.coerce(&info.version, new);
     }
 

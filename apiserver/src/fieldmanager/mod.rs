@@ -222,9 +222,14 @@ impl FieldManager {
     /// resource) described by `schema`.
     pub fn new(schema: Arc<TypeSchema>, info: &ResourceInfo, subresource: &str) -> FieldManager {
         let reset = match subresource {
-            "status" => ResetFields::AllButStatus,
             "" if info.subresource("status").is_some() => ResetFields::Status,
-            _ => ResetFields::None,
+            "" => ResetFields::None,
+            sub => match crate::api::status_reset_fields(&info.group, &info.kind, sub) {
+                Some(paths) => ResetFields::Paths(paths),
+                // Custom resources: their status strategy keeps nothing else of a write.
+                None if sub == "status" => ResetFields::AllButStatus,
+                None => ResetFields::None,
+            },
         };
         FieldManager {
             schema,

@@ -572,6 +572,18 @@ fn create_entries(fm: &FieldManager, obj: &Value) -> (Option<Value>, Option<Valu
 }
 
 fn builtin_manager(doc: &str, def: &str, group: &str, kind: &str, status: bool) -> FieldManager {
+    builtin_manager_of(doc, def, group, kind, status, "")
+}
+
+/// [`builtin_manager`] for writes through `subresource`.
+fn builtin_manager_of(
+    doc: &str,
+    def: &str,
+    group: &str,
+    kind: &str,
+    status: bool,
+    subresource: &str,
+) -> FieldManager {
     let openapi = crate::openapi::OpenApi::builtin(client::version::GIT_VERSION);
     let (bytes, _) = openapi.v3_group_version(doc).unwrap();
     let parsed: Value = serde_json::from_slice(bytes).unwrap();
@@ -580,7 +592,7 @@ fn builtin_manager(doc: &str, def: &str, group: &str, kind: &str, status: bool) 
     let mut info = info(status);
     info.group = group.into();
     info.kind = kind.into();
-    FieldManager::new(schema, &info, "")
+    FieldManager::new(schema, &info, subresource)
 }
 
 /// A create's fields come out the same from the one-walk path as from the general comparison,
@@ -706,4 +718,54 @@ fn create_fields_match_the_general_comparison() {
     // Every field of the pod but the server's own metadata and the status is recorded.
     let (fast, _) = create_entries(&pod, &json!({"metadata": {"name": "p"}, "status": {"x": 1}}));
     assert_eq!(fast, None);
+}
+
+/// The fields of a status apply's entry for `manager`.
+fn applied_fields(obj: &Value, manager: &str) -> Value {
+    owners(obj).into_iter().find(|o| o.0 == manager).map(|o| o.2).unwrap_or(Value::Null)
+}
+
+/// An apply through a built-in kind's `/status` owns what its upstream status strategy lets
+/// through and none of its reset fields (`GetResetFields`): pods/status owns new labels but
+/// not owner references, deployments/status owner references but not labels,
+/// flowschemas/status no metadata.
+#[test]
+fn status_apply_owns_what_the_status_strategy_keeps() {
+    let cases = [
+        ("api/v1", "io.k8s.api.core.v1.Pod", "", "Pod", "v1", json!({"f:labels": {"f:a": {}}})),
+        (
+            "apis/apps/v1",
+            "io.k8s.api.apps.v1.Deployment",
+            "apps",
+            "Deployment",
+            "apps/v1",
+            json!({"f:ownerReferences": {"k:{\"uid\":\"u\"}": {}}}),
+        ),
+        (
+            "apis/flowcontrol.apiserver.k8s.io/v1",
+            "io.k8s.api.flowcontrol.v1.FlowSchema",
+            "flowcontrol.apiserver.k8s.io",
+            "FlowSchema",
+            "flowcontrol.apiserver.k8s.io/v1",
+            json!(null),
+        ),
+    ];
+    for (doc, def, group, kind, api_version, metadata) in cases {
+        let main = builtin_manager_of(doc, def, group, kind, true, "");
+        let status = builtin_manager_of(doc, def, group, kind, true, "status");
+        let mut created = json!({"apiVersion": api_version, "kind": kind,
+                                 "metadata": {"name": "o", "namespace": "ns"}, "spec": {}});
+        main.update(None, &mut created, "creator");
+        let live = stored(created);
+        let config = json!({"apiVersion": api_version, "kind": kind, "metadata": {
+            "name": "o", "namespace": "ns", "labels": {"a": "b"},
+            "ownerReferences": [{"apiVersion": "v1", "kind": "Node", "name": "n", "uid": "u"}],
+        }, "status": {"observedGeneration": 1}});
+        let obj = status.apply(Some(&live), &config, "controller", false).unwrap();
+        let mut want = json!({"f:status": {"f:observedGeneration": {}}});
+        if !metadata.is_null() {
+            want["f:metadata"] = metadata;
+        }
+        assert_eq!(applied_fields(&obj, "controller"), want, "{kind}");
+    }
 }

@@ -16,8 +16,11 @@ pub enum ResetFields {
     None,
     /// A write of the main resource keeps the status (there is a status subresource).
     Status,
-    /// A write of the status subresource changes the status only.
+    /// A write of the status subresource changes the status only (custom resources).
     AllButStatus,
+    /// The fields at and below these paths of field names (a built-in kind's status
+    /// strategy, upstream's `GetResetFields`).
+    Paths(&'static [&'static [&'static str]]),
 }
 
 impl ResetFields {
@@ -36,6 +39,13 @@ impl ResetFields {
                 set
             }
             ResetFields::AllButStatus => set.retain_prefix(&status),
+            ResetFields::Paths(paths) => {
+                let paths: Vec<Vec<PathElement>> = paths
+                    .iter()
+                    .map(|p| p.iter().map(|name| PathElement::field(*name)).collect())
+                    .collect();
+                set.recursive_difference(&Set::from_paths(paths.iter().map(Vec::as_slice)))
+            }
         }
     }
 }

@@ -92,3 +92,26 @@ pub fn now_rfc3339() -> String {
     let now = jiff::Timestamp::now();
     jiff::Timestamp::from_second(now.as_second()).map(|t| t.to_string()).unwrap_or_default()
 }
+
+/// Makes `new` the stored object `old` with only `part` (`status`, or `spec`) taken from the
+/// write, keeping the write's resourceVersion and, when it brings any, its managedFields
+/// (a write of one part changes that part and the ownership of its fields, nothing else).
+pub fn keep_written_part(new: &mut Value, old: &Value, part: &str) {
+    let written = new.get(part).cloned();
+    let rv = new.resource_version().to_string();
+    let managed = new
+        .pointer("/metadata/managedFields")
+        .filter(|m| m.as_array().is_some_and(|a| !a.is_empty()))
+        .cloned();
+    *new = old.clone();
+    if let Some(managed) = managed {
+        new.meta_mut().insert("managedFields".into(), managed);
+    }
+    if let Some(o) = new.as_object_mut() {
+        match written {
+            Some(w) => o.insert(part.into(), w),
+            None => o.remove(part),
+        };
+    }
+    new.set_meta_str("resourceVersion", &rv);
+}

@@ -745,26 +745,10 @@ impl Store {
             _ => None,
         };
         let partial = part.is_some();
-        if let (Some(sub), Some(part)) = (subresource, part) {
-            // The write changes its part and nothing else (and the ownership of its fields,
-            // when it brings new managedFields).
-            let written = new.get(part).cloned();
-            let rv = new.resource_version().to_string();
-            let managed = new
-                .pointer("/metadata/managedFields")
-                .filter(|m| m.as_array().is_some_and(|a| !a.is_empty()))
-                .cloned();
-            *new = old.clone();
-            if let Some(managed) = managed {
-                new.meta_mut().insert("managedFields".into(), managed);
-            }
-            if let Some(o) = new.as_object_mut() {
-                match written {
-                    Some(w) => o.insert(part.into(), w),
-                    None => o.remove(part),
-                };
-            }
-            new.set_meta_str("resourceVersion", &rv);
+        if let Some(sub) = subresource.filter(|_| partial) {
+            // What of the write is kept besides its part is the subresource strategy's call,
+            // as each upstream status strategy decides it (some keep metadata changes, some
+            // reset them); the generic fields below are kept whatever it did.
             self.strategy.prepare_for_status_update(&self.info, sub, new, old);
         } else if self.info.subresource("status").is_some()
             && let Some(o) = new.as_object_mut()
@@ -780,6 +764,8 @@ impl Store {
             }
         }
         {
+            // What no write changes, through any subresource: the generation too (only the
+            // spec writes below move it, never a status write).
             let old_meta = old.meta().cloned().unwrap_or_default();
             let meta = new.meta_mut();
             for field in

@@ -297,6 +297,91 @@ async fn test_deployment_generation_status_and_scale() {
     assert_eq!(s.get(&format!("{path}/web")).await.body["spec"]["replicas"], 4);
 }
 
+/// Writes through `/status` keep the metadata each kind's upstream status strategy keeps
+/// (pkg/registry/core/pod and apps/deployment `StatusStrategy.PrepareForUpdate`): pods/status
+/// takes new labels and annotations but not owner references; deployments/status takes new
+/// annotations but not labels; neither moves the generation. A server-side apply through
+/// pods/status owns the labels it sets, and not the owner references it cannot change.
+#[tokio::test]
+async fn test_status_writes_keep_what_each_status_strategy_keeps() {
+    let s = Server::new().await;
+    let owner = |name: &str| {
+        json!([{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": name,
+                "uid": format!("uid-{name}")}])
+    };
+    let pods = "/api/v1/namespaces/default/pods";
+    let pod = json!({"apiVersion": "v1", "kind": "Pod",
+                     "metadata": {"name": "p", "labels": {"app": "web"}, "ownerReferences": owner("a")},
+                     "spec": {"containers": [{"name": "c", "image": "nginx"}]}});
+    let r = s.post(pods, &pod).await;
+    assert_eq!(r.code, 201, "{:?}", r.body);
+    let mut write = r.body.clone();
+    write["metadata"]["labels"] = json!({"app": "web", "tier": "front"});
+    write["metadata"]["annotations"] = json!({"note": "from the kubelet"});
+    write["metadata"]["ownerReferences"] = owner("b");
+    write["spec"]["activeDeadlineSeconds"] = json!(5);
+    write["status"]["phase"] = json!("Running");
+    let r = s.put(&format!("{pods}/p/status"), &write).await;
+    assert_eq!(r.code, 200, "{:?}", r.body);
+    for body in [r.body, s.get(&format!("{pods}/p")).await.body] {
+        assert_eq!(body["metadata"]["labels"], json!({"app": "web", "tier": "front"}));
+        assert_eq!(body["metadata"]["annotations"], json!({"note": "from the kubelet"}));
+        assert_eq!(body["metadata"]["ownerReferences"], owner("a"));
+        assert_eq!(body["metadata"]["generation"], 1);
+        assert!(body["spec"].get("activeDeadlineSeconds").is_none(), "{body}");
+        assert_eq!(body["status"]["phase"], "Running");
+    }
+
+    let apply = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {
+        "name": "p", "labels": {"ready": "yes"}, "ownerReferences": owner("c"),
+    }, "status": {"phase": "Running"}});
+    let r = s
+        .call(
+            "PATCH",
+            &format!("{pods}/p/status?fieldManager=kubelet"),
+            &[("content-type", "application/apply-patch+yaml")],
+            apply.to_string().as_bytes(),
+        )
+        .await;
+    assert_eq!(r.code, 200, "{:?}", r.body);
+    assert_eq!(r.body["metadata"]["labels"]["ready"], "yes");
+    assert_eq!(r.body["metadata"]["ownerReferences"], owner("a"));
+    let entry = r.body["metadata"]["managedFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["manager"] == "kubelet" && e["operation"] == "Apply")
+        .cloned()
+        .unwrap();
+    assert_eq!(entry["subresource"], "status");
+    assert_eq!(
+        entry["fieldsV1"],
+        json!({"f:metadata": {"f:labels": {"f:ready": {}}}, "f:status": {"f:phase": {}}})
+    );
+
+    let deployments = "/apis/apps/v1/namespaces/default/deployments";
+    let d = json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "web", "labels": {"app": "web"}},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
+                 "template": {"metadata": {"labels": {"app": "web"}},
+                              "spec": {"containers": [{"name": "c", "image": "nginx"}]}}},
+    });
+    assert_eq!(s.post(deployments, &d).await.code, 201);
+    let patch = json!({"metadata": {"labels": {"app": "other"}, "annotations": {"note": "n"}},
+                       "spec": {"replicas": 3}, "status": {"replicas": 1}});
+    let r =
+        s.patch(&format!("{deployments}/web/status"), "application/merge-patch+json", &patch).await;
+    assert_eq!(r.code, 200, "{:?}", r.body);
+    for body in [r.body, s.get(&format!("{deployments}/web")).await.body] {
+        assert_eq!(body["metadata"]["labels"], json!({"app": "web"}));
+        assert_eq!(body["metadata"]["annotations"], json!({"note": "n"}));
+        assert_eq!(body["metadata"]["generation"], 1);
+        assert_eq!(body["spec"]["replicas"], 1);
+        assert_eq!(body["status"]["replicas"], 1);
+    }
+}
+
 #[tokio::test]
 async fn test_patch_types() {
     let s = Server::new().await;

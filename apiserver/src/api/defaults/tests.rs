@@ -446,7 +446,7 @@ fn test_strategy_prepare_for_update() {
         "status": {"replicas": 9}});
     prepare_for_status_update("", "ReplicationController", "status", &mut status, &old);
     assert_eq!(status["spec"]["replicas"], json!(1), "status update keeps the stored spec");
-    assert_eq!(status["metadata"]["labels"], json!({"a": "1"}), "and the stored labels");
+    assert_eq!(status["metadata"]["labels"], json!({"a": "2"}), "but the written labels");
     assert_eq!(status["status"], json!({"replicas": 9}));
 
     let ns_old = json!({"metadata": {"name": "n"}, "spec": {"finalizers": ["kubernetes"]},
