@@ -294,7 +294,27 @@ async fn test_deployment_generation_status_and_scale() {
         )
         .await;
     assert_eq!(r.code, 200, "{:?}", r.body);
-    assert_eq!(s.get(&format!("{path}/web")).await.body["spec"]["replicas"], 4);
+    let got = s.get(&format!("{path}/web")).await.body;
+    assert_eq!((&got["spec"]["replicas"], &got["metadata"]["generation"]), (&json!(4), &json!(3)));
+
+    // A deployment's annotations move its generation too (they reach its replica sets);
+    // its labels do not, and neither do a config map's or a replica set's annotations.
+    let merge = "application/merge-patch+json";
+    let r =
+        s.patch(&format!("{path}/web"), merge, &json!({"metadata": {"labels": {"l": "1"}}})).await;
+    assert_eq!(r.body["metadata"]["generation"], 3, "{:?}", r.body);
+    let note = json!({"metadata": {"annotations": {"note": "1"}}});
+    let r = s.patch(&format!("{path}/web"), merge, &note).await;
+    assert_eq!(r.body["metadata"]["generation"], 4, "{:?}", r.body);
+    let r = s.patch(&format!("{path}/web"), merge, &note).await;
+    assert_eq!(r.body["metadata"]["generation"], 4, "an unchanged annotation: {:?}", r.body);
+    let rs_path = "/apis/apps/v1/namespaces/default/replicasets";
+    let mut rs = d.clone();
+    rs["kind"] = json!("ReplicaSet");
+    let r = s.post(rs_path, &rs).await;
+    assert_eq!(r.code, 201, "{:?}", r.body);
+    let r = s.patch(&format!("{rs_path}/web"), merge, &note).await;
+    assert_eq!(r.body["metadata"]["generation"], 1, "{:?}", r.body);
 }
 
 /// Writes through `/status` keep the metadata each kind's upstream status strategy keeps
