@@ -202,6 +202,13 @@ impl StatusError {
         }
     }
 
+    /// What a server answers for an error that is no API status (`ErrorToAPIStatus` of a
+    /// plain error, such as a REST handler's `ToAggregate` of field errors): 500 without a
+    /// reason, the error's text as the message.
+    pub fn from_plain_error(err: impl fmt::Display) -> Self {
+        Self::failure(500, StatusReason::Unknown, err.to_string(), None)
+    }
+
     /// Wraps a `Status` received from a server (`FromObject` of a `*metav1.Status`).
     pub fn from_status(status: Status) -> Self {
         Self { status }

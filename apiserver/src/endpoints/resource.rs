@@ -503,6 +503,13 @@ async fn serve_inner(
     if let Some(r) = super::subresources::virtual_create(server, ctx, &info, body.clone()).await {
         return Ok(r);
     }
+    if info.group.is_empty() && info.resource == "bindings" && verb == "create" {
+        // The legacy `bindings` resource stores nothing: it binds the pod its body names.
+        let Some(pods) = server.registry.store_at("", "v1", "pods") else {
+            return Err(not_found());
+        };
+        return super::subresources::binding(ctx, &pods, &namespace, "", body, &write).await;
+    }
     match verb {
         "get" => {
             let obj = store.get(&namespace, &ri.name).await?;

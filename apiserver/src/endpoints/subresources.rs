@@ -4,11 +4,12 @@
 
 use std::sync::Arc;
 
-use apimachinery::errors::StatusError;
+use apimachinery::errors::{StatusError, field};
 use apimachinery::patch::{
     PatchSchema, apply_json_patch, apply_merge_patch, strategic_merge_patch,
 };
 use apimachinery::runtime::ResourceInfo;
+use apimachinery::schema::GroupResource;
 use bytes::Bytes;
 use http::{Response, StatusCode};
 use serde_json::{Value, json};
@@ -228,27 +229,72 @@ pub(super) async fn binding(
         _ => BodyFormat::Json,
     };
     let b = decode_raw(&body, format)?;
+    // `pods/<name>/binding` names the pod in the URL; the legacy `bindings` in the body.
     let pod_name = if name.is_empty() { b.name().to_string() } else { name.to_string() };
-    let node = b.pointer("/target/name").and_then(Value::as_str).unwrap_or("").to_string();
-    if node.is_empty() {
-        return Err(StatusError::new_bad_request("a binding must name its target node"));
+    if b.name() != pod_name {
+        return Err(StatusError::new_bad_request(
+            "name in URL does not match name in Binding object",
+        ));
     }
+    let node = b.pointer("/target/name").and_then(Value::as_str).unwrap_or("").to_string();
+    let target_kind = b.pointer("/target/kind").and_then(Value::as_str).unwrap_or("");
+    let target = field::Path::new("target");
+    let mut errs = field::ErrorList::new();
+    if !target_kind.is_empty() && target_kind != "Node" {
+        errs.push(field::Error::not_supported(
+            &target.child("kind"),
+            target_kind,
+            &["Node", "<empty>"],
+        ));
+    }
+    if node.is_empty() {
+        errs.push(field::Error::required(&target.child("name"), ""));
+    }
+    if let Some(aggregate) = errs.to_aggregate() {
+        // Upstream's binding returns its field errors unwrapped: they reach the client as a
+        // plain error's 500.
+        return Err(StatusError::from_plain_error(aggregate));
+    }
+    let uid = b.uid().to_string();
+    let resource_version = b.resource_version().to_string();
     let annotations = b.pointer("/metadata/annotations").cloned();
     let gr = store.group_resource();
+    let binding_gr = GroupResource::new("", "pods/binding");
     let pn = pod_name.clone();
     let update = move |current: Option<&Value>| -> Result<Value, StatusError> {
         let Some(current) = current else { return Err(StatusError::new_not_found(&gr, &pn)) };
-        if current.is_being_deleted() {
+        if !uid.is_empty() && uid != current.uid() {
             return Err(StatusError::new_conflict(
                 &gr,
                 &pn,
-                "pod is being deleted, cannot be assigned to a host",
+                format!(
+                    "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
+                    current.uid()
+                ),
+            ));
+        }
+        if !resource_version.is_empty() && resource_version != current.resource_version() {
+            return Err(StatusError::new_conflict(
+                &gr,
+                &pn,
+                format!(
+                    "Precondition failed: ResourceVersion in precondition: {resource_version}, \
+                     ResourceVersion in object meta: {}",
+                    current.resource_version()
+                ),
+            ));
+        }
+        if current.is_being_deleted() {
+            return Err(StatusError::new_conflict(
+                &binding_gr,
+                &pn,
+                format!("pod {pn} is being deleted, cannot be assigned to a host"),
             ));
         }
         let existing = current.pointer("/spec/nodeName").and_then(Value::as_str).unwrap_or("");
         if !existing.is_empty() {
             return Err(StatusError::new_conflict(
-                &gr,
+                &binding_gr,
                 &pn,
                 format!(
                     "pod {} is already assigned to node {}",

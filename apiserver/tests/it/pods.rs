@@ -1,6 +1,7 @@
 //! Pod subresources that write part of the spec: `ephemeralcontainers` (what `kubectl debug`
 //! adds) and `resize` (in-place resource changes), each narrowed to what it may change and
-//! validated as upstream does.
+//! validated as upstream does; and `binding` (with the legacy `bindings` resource), which
+//! assigns a pod to a node.
 
 use super::*;
 
@@ -161,4 +162,73 @@ async fn test_resize_leaves_init_containers_but_sidecars_alone() {
         "Invalid",
         "Pod \"init\" is invalid: spec: Forbidden: only cpu and memory resources are mutable",
     );
+}
+
+/// `pods/<name>/binding` and the legacy `POST bindings` (the pod named in the body) bind a pod
+/// once, store no Binding, and answer bad bindings as upstream's BindingREST does: a name
+/// mismatch 400, field errors a plain 500, preconditions and a second binding 409.
+#[tokio::test]
+async fn test_bindings_assign_pods_once() {
+    let s = Server::new().await;
+    let uid = pod(&s, "a").await["metadata"]["uid"].as_str().unwrap().to_string();
+    pod(&s, "b").await;
+    let bindings = "/api/v1/namespaces/default/bindings";
+    let binding = |name: &str, node: &str| {
+        json!({"apiVersion": "v1", "kind": "Binding", "metadata": {"name": name},
+               "target": {"kind": "Node", "name": node}})
+    };
+
+    let r = s.post(&format!("{PODS}/a/binding"), &binding("b", "n1")).await;
+    assert_eq!(r.code, 400, "{:?}", r.body);
+    assert_eq!(r.body["message"], "name in URL does not match name in Binding object");
+    let r = s.post(bindings, &json!({"metadata": {"name": "a"}, "target": {"kind": "Pod"}})).await;
+    assert_eq!(r.code, 500, "{:?}", r.body);
+    assert_eq!(
+        r.body["message"],
+        "[target.kind: Unsupported value: \"Pod\": supported values: \"Node\", \"<empty>\", \
+         target.name: Required value]"
+    );
+    assert!(r.body.get("reason").is_none(), "{:?}", r.body);
+    let mut stale = binding("a", "n1");
+    stale["metadata"]["uid"] = json!("other-uid");
+    let r = s.post(bindings, &stale).await;
+    assert_eq!(r.code, 409, "{:?}", r.body);
+    assert_eq!(
+        r.body["message"],
+        format!(
+            "Operation cannot be fulfilled on pods \"a\": Precondition failed: UID in \
+             precondition: other-uid, UID in object meta: {uid}"
+        )
+    );
+
+    let mut good = binding("a", "n1");
+    good["metadata"]["uid"] = json!(uid);
+    good["metadata"]["annotations"] = json!({"scheduled-by": "test"});
+    let r = s.post(bindings, &good).await;
+    assert_eq!(r.code, 201, "{:?}", r.body);
+    assert_eq!((&r.body["kind"], &r.body["status"]), (&json!("Status"), &json!("Success")));
+    let got = s.get(&format!("{PODS}/a")).await.body;
+    assert_eq!(got["spec"]["nodeName"], "n1");
+    assert_eq!(got["metadata"]["annotations"]["scheduled-by"], "test");
+    let scheduled = got["status"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == "PodScheduled");
+    assert_eq!(scheduled.map(|c| &c["status"]), Some(&json!("True")));
+    let r = s.post(bindings, &binding("a", "n2")).await;
+    assert_eq!(r.code, 409, "{:?}", r.body);
+    assert_eq!(
+        r.body["message"],
+        "Operation cannot be fulfilled on pods/binding \"a\": pod a is already assigned to node \"n1\""
+    );
+    let r = s.post(&format!("{PODS}/b/binding"), &binding("b", "n2")).await;
+    assert_eq!(r.code, 201, "{:?}", r.body);
+    assert_eq!(s.get(&format!("{PODS}/b")).await.body["spec"]["nodeName"], "n2");
+    // Nothing was stored under bindings, and a binding of a missing pod is a 404 on pods.
+    let r = s.get(&format!("{bindings}/a")).await;
+    assert_eq!(r.code, 405, "{:?}", r.body);
+    let r = s.post(bindings, &binding("missing", "n1")).await;
+    assert_eq!(r.code, 404, "{:?}", r.body);
+    assert_eq!(r.body["message"], "pods \"missing\" not found");
 }
