@@ -140,6 +140,22 @@ impl KubeletClients {
         if let Some(c) = clients.get(&key) {
             return Ok(c.clone());
         }
+        let resolved = self.resolved(info, insecure)?;
+        // Relayed requests are the apiserver's own: no client-side throttling or retries.
+        let config = client::rest::Config { qps: 0.0, max_retries: 0, ..Default::default() };
+        let c = client::rest::Client::new(&resolved, config)
+            .map_err(|e| StatusError::new_internal_error(e.to_string()))?;
+        clients.insert(key, c.clone());
+        Ok(c)
+    }
+
+    /// The connection settings of `info`'s kubelet: the `--kubelet-*` certificates, and no
+    /// verification without a CA or when `insecure`.
+    fn resolved(
+        &self,
+        info: &ConnectionInfo,
+        insecure: bool,
+    ) -> Result<client::config::ResolvedConfig, StatusError> {
         let read = |p: &Option<PathBuf>| -> Result<Option<Vec<u8>>, StatusError> {
             p.as_ref()
                 .map(|p| {
@@ -153,20 +169,27 @@ impl KubeletClients {
                 .transpose()
         };
         let ca = read(&self.config.certificate_authority)?;
-        let resolved = client::config::ResolvedConfig {
+        Ok(client::config::ResolvedConfig {
             server: info.base_url(),
             insecure: insecure || ca.is_none(),
             ca_data: if insecure { None } else { ca },
             client_cert_data: read(&self.config.client_certificate)?,
             client_key_data: read(&self.config.client_key)?,
             ..Default::default()
-        };
-        // Relayed requests are the apiserver's own: no client-side throttling or retries.
-        let config = client::rest::Config { qps: 0.0, max_retries: 0, ..Default::default() };
-        let c = client::rest::Client::new(&resolved, config)
-            .map_err(|e| StatusError::new_internal_error(e.to_string()))?;
-        clients.insert(key, c.clone());
-        Ok(c)
+        })
+    }
+
+    /// A TLS connection to `info`'s kubelet offering HTTP/1.1 only, for requests that upgrade
+    /// it (exec, attach, port forwarding).
+    pub async fn dial_upgradable(
+        &self,
+        info: &ConnectionInfo,
+    ) -> Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>, StatusError> {
+        let resolved = self.resolved(info, false)?;
+        // Upstream's proxy hands the dial error on as it is: a plain error's 500.
+        client::rest::dial_upgradable(&resolved, &info.hostname, info.port)
+            .await
+            .map_err(StatusError::from_plain_error)
     }
 }
 

@@ -53,7 +53,7 @@ struct LogOptions {
     insecure_backend: bool,
 }
 
-fn parse_bool(v: &str) -> Result<bool, StatusError> {
+pub(super) fn parse_bool(v: &str) -> Result<bool, StatusError> {
     match v {
         "1" | "t" | "T" | "true" | "TRUE" | "True" => Ok(true),
         "0" | "f" | "F" | "false" | "FALSE" | "False" => Ok(false),

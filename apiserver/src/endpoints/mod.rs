@@ -9,6 +9,7 @@ mod logs;
 pub mod request_info;
 mod resource;
 mod response;
+mod streaming;
 mod subresources;
 mod watch;
 
@@ -110,6 +111,9 @@ pub struct Ctx {
     pub headers: http::HeaderMap,
     /// The authenticated user.
     pub user: UserInfo,
+    /// The connection's upgrade, for a request that asks to switch protocols over HTTP/1.1
+    /// (taken by the handler that completes it).
+    pub upgrade: std::sync::Mutex<Option<hyper::upgrade::OnUpgrade>>,
 }
 
 impl Ctx {
@@ -165,12 +169,14 @@ where
     B: hyper::body::Body<Data = Bytes> + Send + 'static,
     B::Error: std::error::Error + Send + Sync + 'static,
 {
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
+    let upgrade = std::sync::Mutex::new(parts.extensions.remove::<hyper::upgrade::OnUpgrade>());
     let raw_query = parts.uri.query().unwrap_or("").to_string();
     let query = parse_query(&raw_query);
     let path = parts.uri.path().to_string();
     let info = request_info::parse(parts.method.as_str(), &path, &query);
-    let ctx = Ctx { method: parts.method, info, query, raw_query, headers: parts.headers, user };
+    let ctx =
+        Ctx { method: parts.method, info, query, raw_query, headers: parts.headers, user, upgrade };
     let head = ctx.method == Method::HEAD;
     let started = std::time::Instant::now();
     let mut response = route(&server, &ctx, body).await;

@@ -480,6 +480,11 @@ async fn serve_inner(
                 crate::serviceaccount::create_token(server, &namespace, &ri.name, req).await?;
             return Ok(encode(&out, StatusCode::CREATED, &token));
         }
+        ("exec" | "attach" | "portforward", "get" | "create")
+            if info.group.is_empty() && info.resource == "pods" =>
+        {
+            return super::streaming::serve(server, ctx, &store, &namespace, &ri.name, sub).await;
+        }
         ("log", "get") if info.group.is_empty() && info.resource == "pods" => {
             return super::logs::serve(server, ctx, &store, &namespace, &ri.name).await;
         }

@@ -25,6 +25,7 @@ mod logs;
 mod pods;
 mod rest;
 mod serviceaccount;
+mod streaming;
 mod validation;
 mod validation_config;
 mod watch;

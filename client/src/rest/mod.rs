@@ -41,7 +41,7 @@ pub use params::{
     Preconditions, PropagationPolicy,
 };
 pub use request::Request;
-pub use transport::SkipVerify;
+pub use transport::{SkipVerify, dial_upgradable};
 pub use typed::{Api, LogStream};
 pub use url::{ResourcePath, api_prefix, query_escape};
 pub use watch::{EventStream, INITIAL_EVENTS_END_ANNOTATION};

@@ -207,6 +207,36 @@ pub(crate) fn tls_config(
     Ok(tls)
 }
 
+/// Dials `host:port` over TLS with `config`'s verification and client certificate, offering
+/// HTTP/1.1 only: the connection for a request that upgrades it (exec, attach, port
+/// forwarding), which HTTP/2 cannot carry. Errors read as Go's dial errors do.
+pub async fn dial_upgradable(
+    config: &ResolvedConfig,
+    host: &str,
+    port: u16,
+) -> Result<tokio_rustls::client::TlsStream<TcpStream>, Error> {
+    let mut tls = tls_config(config, None)?;
+    tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let name = ServerName::try_from(host.to_string())
+        .map_err(|e| Error::Config(format!("invalid server name {host:?}: {e}")))?;
+    let address = join_host_port(host, &port.to_string());
+    let dial = |e: io::Error| {
+        // Go's words for the common failures.
+        let why = match e.kind() {
+            io::ErrorKind::ConnectionRefused => "connect: connection refused".to_string(),
+            io::ErrorKind::TimedOut => "i/o timeout".to_string(),
+            _ => e.to_string(),
+        };
+        Error::Config(format!("error dialing backend: dial tcp {address}: {why}"))
+    };
+    let tcp = tokio::time::timeout(Duration::from_secs(30), TcpStream::connect((host, port)))
+        .await
+        .map_err(|_| dial(io::Error::new(io::ErrorKind::TimedOut, "i/o timeout")))?
+        .map_err(dial)?;
+    let _ = tcp.set_nodelay(true);
+    TlsConnector::from(Arc::new(tls)).connect(name, tcp).await.map_err(dial)
+}
+
 /// Dials TCP (to the server or its proxy), the proxy's handshake, and for `https` URLs TLS;
 /// tells the pool when ALPN chose HTTP/2 and when requests must name the full URL (a plain
 /// HTTP target behind an HTTP proxy).
