@@ -6,6 +6,7 @@ pub mod discovery;
 mod eviction;
 mod lifecycle;
 mod logs;
+mod proxy;
 pub mod request_info;
 mod resource;
 mod response;

@@ -420,7 +420,8 @@ async fn serve_inner(
     let Some(store) = server.registry.store_at(&ri.api_group, &ri.api_version, &ri.resource) else {
         return Err(not_found());
     };
-    if ri.parts.len() > 3 {
+    // Only a proxy has a path after its subresource.
+    if ri.parts.len() > 3 && ri.subresource != "proxy" {
         return Err(not_found());
     }
     let namespace = if info.namespaced { ri.namespace.clone() } else { String::new() };
@@ -441,6 +442,26 @@ async fn serve_inner(
             v => v,
         };
         return Err(StatusError::new_method_not_supported(&gr, action));
+    }
+    if sub == "proxy"
+        && info.group.is_empty()
+        && matches!(info.resource.as_str(), "nodes" | "pods" | "services")
+    {
+        // Before content negotiation: the answer is the target's, in whatever it speaks. The
+        // path after `.../<name>/proxy` goes on as sent (a trailing slash included).
+        let marker = format!("/{}/proxy", ri.name);
+        let rest = ri.path.split_once(&marker).map_or("", |(_, rest)| rest);
+        return super::proxy::serve(
+            server,
+            ctx,
+            &store,
+            &info.resource,
+            &namespace,
+            &ri.name,
+            rest,
+            body,
+        )
+        .await;
     }
     let mut out = negotiate_output(
         ctx,

@@ -23,6 +23,7 @@ mod eviction;
 mod health;
 mod logs;
 mod pods;
+mod proxy;
 mod rest;
 mod serviceaccount;
 mod streaming;
