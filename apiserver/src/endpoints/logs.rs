@@ -22,8 +22,8 @@ use crate::registry::Store;
 /// The largest kubelet error body relayed into a `Status` message.
 const MAX_ERROR_BODY: usize = 1024;
 
-/// The kubelet's body as ours: a broken stream just ends.
-struct Relay(Incoming);
+/// A relayed body (a kubelet's, a proxied target's) as ours: a broken stream just ends.
+pub(super) struct Relay(pub(super) Incoming);
 
 impl hyper::body::Body for Relay {
     type Data = Bytes;
@@ -36,7 +36,7 @@ impl hyper::body::Body for Relay {
         match Pin::new(&mut self.0).poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => Poll::Ready(Some(Ok(frame))),
             Poll::Ready(Some(Err(e))) => {
-                tracing::debug!(error = %e, "kubelet log stream broke");
+                tracing::debug!(error = %e, "relayed stream broke");
                 Poll::Ready(None)
             }
             Poll::Ready(None) => Poll::Ready(None),

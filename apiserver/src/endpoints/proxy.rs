@@ -5,43 +5,18 @@
 //! The name may carry a scheme and a port: `[scheme:]name[:port]` (for services, the port by
 //! name or number).
 
-use std::convert::Infallible;
 use std::net::IpAddr;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use apimachinery::errors::StatusError;
 use bytes::Bytes;
 use http::{HeaderValue, Response, header};
 use http_body_util::BodyExt;
-use hyper::body::{Frame, Incoming};
 use serde_json::Value;
 
+use super::logs::Relay;
 use super::{ApiServer, Body, Ctx};
 use crate::registry::{ListParams, Predicate, Store};
-
-/// The target's body as ours: a broken stream just ends.
-struct Relay(Incoming);
-
-impl hyper::body::Body for Relay {
-    type Data = Bytes;
-    type Error = Infallible;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        match Pin::new(&mut self.0).poll_frame(cx) {
-            Poll::Ready(Some(Ok(frame))) => Poll::Ready(Some(Ok(frame))),
-            Poll::Ready(Some(Err(e))) => {
-                tracing::debug!(error = %e, "proxied body broke");
-                Poll::Ready(None)
-            }
-            other => other.map(|_| None),
-        }
-    }
-}
 
 /// `utilnet.SplitSchemeNamePort`: `name`, `name:port` or `scheme:name:port`, where the scheme
 /// is empty, `http` or `https`; `None` when malformed.

@@ -31,6 +31,17 @@ mod validation;
 mod validation_config;
 mod watch;
 
+/// A TLS listener on a loopback port with a self-signed certificate, for a kubelet stand-in:
+/// its acceptor, the listener and the port.
+pub async fn tls_listener() -> (tokio_rustls::TlsAcceptor, tokio::net::TcpListener, u16) {
+    let (cert, key) = apiserver::server::certs::self_signed(&["127.0.0.1".into()]).unwrap();
+    let tls = apiserver::server::tls_config(cert.as_bytes(), key.as_bytes(), None).unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    (acceptor, listener, port)
+}
+
 /// The service account token issuer of test servers.
 pub const ISSUER: &str = "https://kubernetes.default.svc.cluster.local";
 

@@ -12,11 +12,7 @@ use super::*;
 
 /// A kubelet that answers every request with what it was asked, and 418 for `/teapot`.
 async fn echo_kubelet() -> u16 {
-    let (cert, key) = apiserver::server::certs::self_signed(&["127.0.0.1".into()]).unwrap();
-    let tls = apiserver::server::tls_config(cert.as_bytes(), key.as_bytes(), None).unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
+    let (acceptor, listener, port) = tls_listener().await;
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
             let acceptor = acceptor.clone();

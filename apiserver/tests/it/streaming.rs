@@ -17,11 +17,7 @@ const PODS: &str = "/api/v1/namespaces/default/pods";
 /// A kubelet that switches protocols for any path but `/refuse/...` and then echoes, and
 /// records each request head.
 async fn streaming_kubelet() -> (u16, Arc<Mutex<Vec<String>>>) {
-    let (cert, key) = apiserver::server::certs::self_signed(&["127.0.0.1".into()]).unwrap();
-    let tls = apiserver::server::tls_config(cert.as_bytes(), key.as_bytes(), None).unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
+    let (acceptor, listener, port) = tls_listener().await;
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
     tokio::spawn(async move {
