@@ -13,6 +13,12 @@ use serde_json::{Map, Number, Value};
 #[cfg(test)]
 mod tests;
 
+/// Go's `time.ParseDuration`: the nanoseconds of a duration such as `1h30m` or `-1.5s`, or
+/// `None` when the text is not one (or overflows).
+pub fn parse_duration(s: &str) -> Option<i64> {
+    crate::codec::protobuf::timefmt::parse_duration(s)
+}
+
 /// Whether Go's `strconv.IsPrint` would print the character as is. std has no Unicode category
 /// tables, so the format characters (category Cf), private use and the unassigned code points
 /// that `%q` escapes are listed by hand.

@@ -47,6 +47,8 @@ pub struct Version {
     pub deprecation_warning: Option<String>,
     /// `schema.openAPIV3Schema`, with its defaults pruned.
     pub schema: Option<Value>,
+    /// Whether the schema has `x-kubernetes-validations` rules anywhere.
+    pub rules: bool,
     /// Whether the status subresource is enabled.
     pub status: bool,
     /// The scale subresource, when enabled.
@@ -157,6 +159,7 @@ impl Definition {
                     .get("deprecationWarning")
                     .and_then(Value::as_str)
                     .map(String::from),
+                rules: schema.as_ref().is_some_and(super::rules::present),
                 schema,
                 status: v.pointer("/subresources/status").is_some_and(|s| !s.is_null()),
                 scale,
@@ -187,6 +190,17 @@ impl Definition {
     /// A version's schema.
     pub fn schema(&self, version: &str) -> Option<&Value> {
         self.version(version).and_then(|v| v.schema.as_ref())
+    }
+
+    /// Evaluates the version's `x-kubernetes-validations` rules on `obj` after the other
+    /// checks found `errs`; errors that make the object unfit for them are reported instead.
+    fn check_rules(&self, version: &str, errs: &mut ErrorList, obj: &Value, old: Option<&Value>) {
+        let Some(v) = self.version(version).filter(|v| v.rules) else { return };
+        let Some(s) = v.schema.as_ref() else { return };
+        match super::rules::blocking_error(errs) {
+            Some(e) => errs.push(e),
+            None => errs.extend(super::rules::validate(s, obj, old)),
+        }
     }
 
     /// The scale subresource of a version.
@@ -439,6 +453,7 @@ impl Strategy for Definition {
         errs.extend(self.scale_status(&info.version, obj));
         errs.extend(objectmeta::validate(&Path::nil(), obj, s, false));
         errs.extend(listtype::validate(&Path::nil(), s, obj));
+        self.check_rules(&info.version, &mut errs, obj, None);
         errs
     }
 
@@ -462,6 +477,7 @@ impl Strategy for Definition {
         if listtype::validate(&Path::nil(), s, old).is_empty() {
             errs.extend(listtype::validate(&Path::nil(), s, new));
         }
+        self.check_rules(&info.version, &mut errs, new, Some(old));
         errs
     }
 
@@ -497,6 +513,8 @@ impl Strategy for Definition {
         if !new_list.is_empty() && listtype::validate(&Path::nil(), s, old).is_empty() {
             errs.extend(new_list);
         }
+        // Rules see the whole object, whichever part the write may change.
+        self.check_rules(&info.version, &mut errs, new, Some(old));
         errs
     }
 

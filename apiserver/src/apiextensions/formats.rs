@@ -274,32 +274,7 @@ fn is_date_time(s: &str) -> bool {
 
 /// Go's `time.ParseDuration`.
 fn parse_go_duration(s: &str) -> bool {
-    let s = s.strip_prefix(['-', '+']).unwrap_or(s);
-    if s == "0" {
-        return true;
-    }
-    if s.is_empty() {
-        return false;
-    }
-    let mut rest = s;
-    while !rest.is_empty() {
-        let int_len = rest.bytes().take_while(u8::is_ascii_digit).count();
-        let mut frac_len = 0;
-        let mut after = &rest[int_len..];
-        if let Some(f) = after.strip_prefix('.') {
-            frac_len = f.bytes().take_while(u8::is_ascii_digit).count();
-            after = &f[frac_len..];
-        }
-        if int_len == 0 && frac_len == 0 {
-            return false;
-        }
-        let unit_len = after.find(|c: char| c == '.' || c.is_ascii_digit()).unwrap_or(after.len());
-        if !matches!(&after[..unit_len], "ns" | "us" | "µs" | "μs" | "ms" | "s" | "m" | "h") {
-            return false;
-        }
-        rest = &after[unit_len..];
-    }
-    true
+    apimachinery::gofmt::parse_duration(s).is_some()
 }
 
 /// kube-openapi's `ParseDuration`: Go's syntax, or numbers with (Scala-like) unit words.

@@ -9,12 +9,13 @@
 //! - [`definition`]: the strategy of custom objects: [`Definition`] prunes unknown fields
 //!   ([`pruning`]), applies defaults ([`defaulting`]), validates against the version's schema
 //!   ([`validator`], [`formats`]), embedded object metadata ([`objectmeta`]) and list types
-//!   ([`listtype`]), splits spec and status, bumps the generation, keeps objects at the storage
+//!   ([`listtype`]), evaluates `x-kubernetes-validations` rules ([`rules`]), splits spec and
+//!   status, bumps the generation, keeps objects at the storage
 //!   version while serving every version (conversion `None`), and backs the scale subresource.
 //! - [`schema`]: schemas read as structural schemas and checked to be structural.
 //! - [`table`]: tables from `additionalPrinterColumns`.
 //!
-//! `x-kubernetes-validations` rules are checked for their static shape but not evaluated, and
+//! Rules are parsed when a definition is written but not type-checked or cost-estimated, and
 //! webhook conversion is served as `None`.
 
 pub mod defaulting;
@@ -23,6 +24,7 @@ pub mod formats;
 pub mod listtype;
 pub mod objectmeta;
 pub mod pruning;
+pub mod rules;
 pub mod schema;
 pub mod table;
 pub mod validation;

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 use super::objectmeta;
 use super::schema::{self, Additional};
-use super::{defaulting, validator};
+use super::{defaulting, rules, validator};
 
 /// The annotation protected groups must carry.
 const API_APPROVAL_ANNOTATION: &str = "api-approved.kubernetes.io";
@@ -1474,13 +1474,14 @@ fn map_list_keys_map_set(s: &Value, path: &Path) -> ErrorList {
     errs
 }
 
-/// The static checks of `x-kubernetes-validations` entries (their expressions are not
-/// evaluated here).
+/// The checks of `x-kubernetes-validations` entries: their static shape, then that their
+/// expressions parse.
 fn validation_rules(s: &Value, path: &Path) -> ErrorList {
     let mut errs = ErrorList::new();
     let has_newlines = |x: &str| x.contains('\n') || x.contains('\r');
     for (i, rule) in schema::schemas(s, "x-kubernetes-validations").iter().enumerate() {
         let rp = path.child("x-kubernetes-validations").index(i);
+        let static_errors = errs.len();
         let text = |k: &str| rule.get(k).and_then(Value::as_str).unwrap_or("");
         let (r, msg, msg_expr, fp) =
             (text("rule"), text("message"), text("messageExpression"), text("fieldPath"));
@@ -1519,8 +1520,48 @@ fn validation_rules(s: &Value, path: &Path) -> ErrorList {
         if has_newlines(fp) {
             errs.push(Error::invalid(&rp.child("fieldPath"), fp, "must not contain line breaks"));
         }
+        if errs.len() > static_errors || r.trim().is_empty() {
+            continue;
+        }
+        match rules::compile(r) {
+            Err(e) => errs.push(Error::invalid(&rp.child("rule"), rule_value(rule), e)),
+            Ok(c)
+                if !c.transition
+                    && rule.get("optionalOldSelf").and_then(Value::as_bool) == Some(true) =>
+            {
+                errs.push(Error::invalid(
+                    &rp.child("optionalOldSelf"),
+                    true,
+                    "may not be set if oldSelf is not used in rule",
+                ));
+            }
+            Ok(_) => {}
+        }
+        if !msg_expr.trim().is_empty()
+            && let Err(e) = rules::compile(msg_expr)
+        {
+            errs.push(Error::invalid(
+                &rp.child("messageExpression"),
+                rule_value(rule),
+                format!("messageExpression {e}"),
+            ));
+        }
     }
     errs
+}
+
+/// A rule as upstream shows it in errors: its internal struct marshalled with field names.
+fn rule_value(rule: &Value) -> BadValue {
+    let text = |k: &str| Value::String(rule.get(k).and_then(Value::as_str).unwrap_or("").into());
+    let opt = |k: &str| rule.get(k).cloned().unwrap_or(Value::Null);
+    let mut m = serde_json::Map::new();
+    m.insert("Rule".into(), text("rule"));
+    m.insert("Message".into(), text("message"));
+    m.insert("MessageExpression".into(), text("messageExpression"));
+    m.insert("Reason".into(), opt("reason"));
+    m.insert("FieldPath".into(), text("fieldPath"));
+    m.insert("OptionalOldSelf".into(), opt("optionalOldSelf"));
+    BadValue::Json(Value::Object(m))
 }
 
 /// Whether any schema node in `s` satisfies `pred` (upstream's `SchemaHas`).

@@ -1045,3 +1045,85 @@ async fn test_scale_subresource() {
     assert_eq!(s.get(&format!("{WIDGETS}/empty")).await.body["spec"]["replicas"], 1);
     assert_eq!(s.get(&format!("{WIDGETS}/nope/scale")).await.code, 404);
 }
+
+/// A schema whose `spec` and `status` carry `x-kubernetes-validations` rules.
+fn ruled_schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "spec": {
+                "type": "object",
+                "x-kubernetes-validations": [
+                    {"rule": "self.replicas <= self.max", "message": "replicas above max",
+                     "fieldPath": ".replicas"},
+                    {"rule": "self.replicas >= oldSelf.replicas", "reason": "FieldValueForbidden",
+                     "messageExpression": "'may not scale down from ' + string(oldSelf.replicas)"}
+                ],
+                "properties": {
+                    "replicas": {"type": "integer"},
+                    "max": {"type": "integer"},
+                    "mode": {"type": "string", "enum": ["a", "b"],
+                             "x-kubernetes-validations": [{"rule": "self != 'b'"}]}
+                }
+            },
+            "status": {
+                "type": "object",
+                "properties": {"ready": {"type": "integer",
+                    "x-kubernetes-validations": [{"rule": "self >= 0", "message": "negative"}]}}
+            }
+        }
+    })
+}
+
+#[tokio::test]
+async fn test_validation_rules() {
+    let s = Server::new().await;
+    establish(&s, &crd_with_schema(ruled_schema()), &[WIDGETS]).await;
+    let invalid = |r: &Reply, message: &str| {
+        assert_eq!(r.code, 422, "{:?}", r.body);
+        assert_eq!(r.body["message"], format!(r#"Widget.example.com "w" is invalid: {message}"#));
+    };
+    // Create: the rule at spec reports on its fieldPath; the transition rule does not run.
+    let r = s.post(WIDGETS, &widget("w", json!({"replicas": 5, "max": 3}))).await;
+    invalid(&r, "spec.replicas: Invalid value: replicas above max");
+    assert_eq!(r.body["details"]["causes"][0]["field"], "spec.replicas");
+    let r = s.post(WIDGETS, &widget("w", json!({"replicas": 1, "max": 3, "mode": "b"}))).await;
+    invalid(&r, r#"spec.mode: Invalid value: "b": failed rule: self != 'b'"#);
+    // An enum failure blocks the rules.
+    let r = s.post(WIDGETS, &widget("w", json!({"replicas": 9, "max": 3, "mode": "c"}))).await;
+    invalid(
+        &r,
+        r#"[spec.mode: Unsupported value: "c": supported values: "a", "b", <nil>: Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation]"#,
+    );
+    assert_eq!(s.get(&format!("{WIDGETS}/w")).await.code, 404, "nothing was written");
+
+    let r = s.post(WIDGETS, &widget("w", json!({"replicas": 2, "max": 3}))).await;
+    assert_eq!(r.code, 201, "{:?}", r.body);
+    // Update: the transition rule sees the stored value.
+    let merge = "application/merge-patch+json";
+    let r = s.patch(&format!("{WIDGETS}/w"), merge, &json!({"spec": {"replicas": 1}})).await;
+    invalid(&r, "spec: Forbidden: may not scale down from 2");
+    let r = s.patch(&format!("{WIDGETS}/w"), merge, &json!({"spec": {"replicas": 3}})).await;
+    assert_eq!(r.code, 200, "{:?}", r.body);
+    // Status writes run the rules too.
+    let r = s.patch(&format!("{WIDGETS}/w/status"), merge, &json!({"status": {"ready": -1}})).await;
+    invalid(&r, "status.ready: Invalid value: -1: negative");
+    let r = s.patch(&format!("{WIDGETS}/w/status"), merge, &json!({"status": {"ready": 1}})).await;
+    assert_eq!(r.code, 200, "{:?}", r.body);
+
+    // A rule that does not parse makes the definition invalid.
+    let mut bad = ruled_schema();
+    bad["properties"]["spec"]["x-kubernetes-validations"][0]["rule"] = json!("self.replicas <=");
+    let mut crd = crd_with_schema(bad);
+    crd["metadata"]["name"] = json!("gadgets.example.com");
+    crd["spec"]["names"] = json!({"kind": "Gadget", "plural": "gadgets"});
+    let r = s.post(CRDS, &crd).await;
+    assert_eq!(r.code, 422, "{:?}", r.body);
+    let message = r.body["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(
+            r#"CustomResourceDefinition.apiextensions.k8s.io "gadgets.example.com" is invalid: spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[0].rule: Invalid value: {"Rule":"self.replicas \u003c=","Message":"replicas above max","MessageExpression":"","Reason":null,"FieldPath":".replicas","OptionalOldSelf":null}: compilation failed: ERROR: <input>:1:17: Syntax error: "#
+        ),
+        "{message}"
+    );
+}

@@ -10,7 +10,7 @@ mod generated;
 mod table;
 #[cfg(test)]
 mod tests;
-mod timefmt;
+pub(crate) mod timefmt;
 mod wire;
 
 use serde_json::{Map, Value};

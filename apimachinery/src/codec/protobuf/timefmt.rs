@@ -135,7 +135,7 @@ pub(super) fn format_duration(d: i64) -> String {
 }
 
 /// Parses a Go duration string (`time.ParseDuration`) into nanoseconds.
-pub(super) fn parse_duration(s: &str) -> Option<i64> {
+pub(crate) fn parse_duration(s: &str) -> Option<i64> {
     let (neg, mut rest) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),
