@@ -5,10 +5,11 @@
 //! timestamps by `format`; object properties by their escaped names); failures become field
 //! errors with the rule's `reason`, `message` or `messageExpression`, and `fieldPath`.
 //!
-//! Expressions are parsed by the `cel` crate, with its string, list and math extensions and
-//! Kubernetes' list functions (`isSorted`, `sum`, `min`, `max`); there is no type checking or
-//! cost estimation before evaluation, so a rule naming an undeclared field fails when it runs
-//! rather than when its definition is written.
+//! Expressions are parsed by the `cel` crate, with its string, list and math extensions,
+//! Kubernetes' list functions (`isSorted`, `sum`, `min`, `max`) and its regex ones (`find`,
+//! `findAll`). There is no type checking or cost estimation before evaluation, so a rule
+//! naming an undeclared field fails when it runs rather than when its definition is written;
+//! errors that ratcheting forgives are dropped rather than returned as warnings.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -271,6 +272,35 @@ fn add_list_library(ctx: &mut Context<'_, '_>) {
     });
 }
 
+/// Kubernetes' regex library: `find` and `findAll` on strings.
+fn add_regex_library(ctx: &mut Context<'_, '_>) {
+    use cel::extractors::{Arguments, This};
+    fn pattern(name: &str, re: &str) -> Result<regex::Regex, ExecutionError> {
+        super::validator::compile_pattern(re).map_err(|e| ExecutionError::function_error(name, e))
+    }
+    let _ = ctx.add_function("find", |This(text): This<Arc<String>>, re: Arc<String>| {
+        let found = pattern("find", &re)?.find(&text).map(|m| m.as_str().to_string());
+        Ok::<Cel, ExecutionError>(Cel::String(Arc::new(found.unwrap_or_default())))
+    });
+    let _ = ctx.add_function("findAll", |This(text): This<Arc<String>>, args: Arguments| {
+        let (re, limit) = match args.0.as_slice() {
+            [Cel::String(re)] => (re.clone(), -1),
+            [Cel::String(re), Cel::Int(n)] => (re.clone(), *n),
+            _ => {
+                return Err(ExecutionError::function_error("findAll", "no such overload"));
+            }
+        };
+        let re = pattern("findAll", &re)?;
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let found: Vec<Cel> = re
+            .find_iter(&text)
+            .take(limit)
+            .map(|m| Cel::String(Arc::new(m.as_str().to_string())))
+            .collect();
+        Ok(Cel::List(Arc::new(found)))
+    });
+}
+
 /// Evaluates the rules of schema `s` and of the schemas beneath it against `obj` (and `old`,
 /// the previous object, on updates), as upstream's CEL validator does for a whole custom
 /// object. Errors of rules that do not read `oldSelf` are dropped for values an update leaves
@@ -278,6 +308,7 @@ fn add_list_library(ctx: &mut Context<'_, '_>) {
 pub fn validate(s: &Value, obj: &Value, old: Option<&Value>) -> ErrorList {
     let mut ctx = Context::with_env(Arc::clone(env()));
     add_list_library(&mut ctx);
+    add_regex_library(&mut ctx);
     let mut walk = Walk { ctx: &ctx, errs: ErrorList::new() };
     walk.node(&Path::nil(), s, obj, old, true, old.is_some());
     walk.errs
@@ -703,7 +734,10 @@ mod tests {
             {"rule": "self.tags.isSorted() && self.sizes.sum() == 6"},
             {"rule": "self.sizes.min() == 1 && self.sizes.max() == 3"},
             {"rule": "self.tags.all(t, t.startsWith('t')) && self.tags.exists_one(t, t == 't2')"},
-            {"rule": "'t1,t2'.split(',') == self.tags && 'AB'.lowerAscii() == 'ab'"}
+            {"rule": "'t1,t2'.split(',') == self.tags && 'AB'.lowerAscii() == 'ab'"},
+            {"rule": "'abc 123 45'.find('[0-9]+') == '123' && 'x'.find('[0-9]') == ''"},
+            {"rule": "'a1b22c333'.findAll('[0-9]+') == ['1', '22', '333']"},
+            {"rule": "'a1b22c333'.findAll('[0-9]+', 2) == ['1', '22']"}
         ]);
         let spec = json!({
             "ratio": 2, "timeout": "5m30s", "at": "2026-11-24T10:00:00Z", "x-y": "dash",
