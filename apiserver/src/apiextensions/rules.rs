@@ -22,7 +22,7 @@ use serde_json::Value;
 use super::schema::{self, Additional};
 
 /// Words CEL reserves, escaped as `__{word}__` when they name a property.
-const RESERVED: &[&str] = &[
+pub const RESERVED: &[&str] = &[
     "true",
     "false",
     "null",

@@ -31,29 +31,6 @@ const ACCEPTED_REVIEW_VERSIONS: &[&str] = &["v1", "v1beta1"];
 const MAX_MATCH_CONDITIONS: usize = 64;
 const MAX_AUDIT_ANNOTATIONS: usize = 20;
 const MAX_AUDIT_ANNOTATION_VALUE_EXPRESSION_LENGTH: usize = 5 * 1024;
-const CEL_RESERVED: &[&str] = &[
-    "true",
-    "false",
-    "null",
-    "in",
-    "as",
-    "break",
-    "const",
-    "continue",
-    "else",
-    "for",
-    "function",
-    "if",
-    "import",
-    "let",
-    "loop",
-    "package",
-    "namespace",
-    "return",
-    "var",
-    "void",
-    "while",
-];
 
 /// What upstream's `validationOptions` relax on update, where the stored object already broke
 /// a rule that came later.
@@ -704,7 +681,7 @@ fn is_cel_identifier(name: &str) -> bool {
     let b = name.as_bytes();
     b.first().is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
         && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
-        && !CEL_RESERVED.contains(&name)
+        && !crate::apiextensions::rules::RESERVED.contains(&name)
 }
 
 fn validate_validation(val: &ar::Validation, path: &Path) -> ErrorList {
