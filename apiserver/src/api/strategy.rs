@@ -215,7 +215,24 @@ pub fn prepare_for_update(group: &str, kind: &str, new: &mut Value, old: &Value)
             }
         }
     }
+    if (group, kind) == ("apps", "Deployment") && annotations_changed(new, old) {
+        // A deployment's annotations are copied to its replica sets: changing them is a new
+        // generation, as a spec change is.
+        let g = old.meta().and_then(|m| m.get("generation")).and_then(Value::as_i64);
+        new.meta_mut().insert("generation".into(), json!(g.unwrap_or(0) + 1));
+    }
     default_object(group, kind, new);
+}
+
+/// Whether the annotations differ (absent, null and empty are the same).
+fn annotations_changed(new: &Value, old: &Value) -> bool {
+    let of = |v: &Value| {
+        v.meta()
+            .and_then(|m| m.get("annotations"))
+            .filter(|a| !a.is_null() && a.as_object().is_none_or(|m| !m.is_empty()))
+            .cloned()
+    };
+    of(new) != of(old)
 }
 
 /// `metav1.ResetObjectMetaForStatus`: the metadata a strategy that uses it takes from the
@@ -877,16 +894,9 @@ mod tests {
         "managedFields",
     ];
 
-    /// What `metav1.ResetObjectMetaForStatus` takes from the stored object.
-    const RESET_FOR_STATUS: &[&str] = &[
-        "labels",
-        "annotations",
-        "finalizers",
-        "ownerReferences",
-        "deletionTimestamp",
-        "generation",
-        "selfLink",
-    ];
+    /// What `metav1.ResetObjectMetaForStatus` takes from the stored object: all of the
+    /// above but managedFields.
+    const RESET_FOR_STATUS: &[&str] = META_FIELDS.split_at(7).0;
 
     /// Writes `group`/`kind` through `subresource` with every metadata field and the spec
     /// changed, and checks that exactly the fields of `stored` (and the spec) are the stored

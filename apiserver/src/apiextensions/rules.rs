@@ -156,6 +156,8 @@ fn to_cel(v: &Value, s: Option<&Value>, root: bool) -> Cel {
                 }
                 let child_schema = props.and_then(|p| p.get(k));
                 match (child_schema, &additional) {
+                    // A property set to null is absent to rules (`has()` is false).
+                    (Some(_), _) if child.is_null() => {}
                     (Some(cs), _) => {
                         if let Some(name) = escape(k) {
                             out.insert(Key::from(name), to_cel(child, Some(cs), false));
@@ -419,7 +421,13 @@ impl Walk<'_, '_, '_> {
         unchanged: bool,
     ) {
         let this = to_cel(v, Some(s), embedded);
-        let before = old.map(|o| to_cel(o, Some(s), embedded));
+        // The old value is converted only for transition rules, the only ones reading it.
+        let transitions = rules.iter().any(|r| {
+            r.get("rule")
+                .and_then(Value::as_str)
+                .is_some_and(|t| compile(t.trim()).is_ok_and(|c| c.transition))
+        });
+        let before = old.filter(|_| transitions).map(|o| to_cel(o, Some(s), embedded));
         let ty = schema::ty(s);
         for rule in rules {
             let text = |k: &str| rule.get(k).and_then(Value::as_str).unwrap_or("").trim();
@@ -821,6 +829,13 @@ mod tests {
         s["properties"]["spec"]["properties"]["color"]["x-kubernetes-validations"] =
             json!([{"rule": "self == 'red'"}]);
         assert!(validate(&s, &obj(json!({"color": null})), None).is_empty());
+        // ...and a null property is absent to the rules of its parent.
+        let s = widget(json!([{"rule": "!has(self.color)", "message": "color is set"}]));
+        assert!(validate(&s, &obj(json!({"color": null})), None).is_empty());
+        assert_eq!(
+            messages(&validate(&s, &obj(json!({"color": "red"})), None)),
+            ["spec: Invalid value: color is set"]
+        );
     }
 
     #[test]

@@ -211,17 +211,14 @@ pub(super) async fn serve(
         format!("{path}?{}", ctx.raw_query)
     };
     let mut req = client::rest::Request::new(ctx.method.clone(), target_path);
+    if !body.is_empty() {
+        // Sent with the client's content type when it named one (copied below).
+        req = req.body(body, "application/octet-stream");
+    }
     for name in [header::ACCEPT, header::ACCEPT_ENCODING, header::CONTENT_TYPE, header::USER_AGENT]
     {
         if let Some(v) = ctx.headers.get(&name) {
             req = req.header(name, v.clone());
-        }
-    }
-    if !body.is_empty() {
-        let content_type = ctx.headers.get(header::CONTENT_TYPE).cloned();
-        req = req.body(body, "application/octet-stream");
-        if let Some(ct) = content_type {
-            req = req.header(header::CONTENT_TYPE, ct);
         }
     }
     let answer = client.send_streaming_unchecked(req).await.map_err(|e| {

@@ -797,14 +797,9 @@ impl Store {
             self.strategy.prepare_for_update(&self.info, new, old);
         }
         // A write of the spec (through the main resource, or a pod's part writes) moves the
-        // generation when it changes the spec; a deployment's also when it changes the
-        // annotations (they are copied to its replica sets).
-        let annotations_count = (self.info.group.as_str(), self.info.kind.as_str())
-            == ("apps", "Deployment")
-            && part.is_none()
-            && annotations_changed(new, old);
+        // generation when it changes the spec (a strategy may move it for more).
         if part != Some("status")
-            && (spec_changed(new, old) || annotations_count)
+            && spec_changed(new, old)
             && old.meta().and_then(|m| m.get("generation")).is_some()
         {
             let g = old.meta().and_then(|m| m.get("generation")).and_then(Value::as_i64);
@@ -1287,17 +1282,6 @@ fn spec_changed(new: &Value, old: &Value) -> bool {
         m
     };
     strip(new) != strip(old)
-}
-
-/// Whether the annotations differ (absent and empty are the same).
-fn annotations_changed(new: &Value, old: &Value) -> bool {
-    let of =
-        |v: &Value| v.meta().and_then(|m| m.get("annotations")).filter(|a| !empty_map(a)).cloned();
-    of(new) != of(old)
-}
-
-fn empty_map(v: &Value) -> bool {
-    v.is_null() || v.as_object().is_some_and(Map::is_empty)
 }
 
 #[cfg(test)]
