@@ -263,27 +263,13 @@ pub(super) async fn binding(
     let pn = pod_name.clone();
     let update = move |current: Option<&Value>| -> Result<Value, StatusError> {
         let Some(current) = current else { return Err(StatusError::new_not_found(&gr, &pn)) };
-        if !uid.is_empty() && uid != current.uid() {
-            return Err(StatusError::new_conflict(
-                &gr,
-                &pn,
-                format!(
-                    "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
-                    current.uid()
-                ),
-            ));
-        }
-        if !resource_version.is_empty() && resource_version != current.resource_version() {
-            return Err(StatusError::new_conflict(
-                &gr,
-                &pn,
-                format!(
-                    "Precondition failed: ResourceVersion in precondition: {resource_version}, \
-                     ResourceVersion in object meta: {}",
-                    current.resource_version()
-                ),
-            ));
-        }
+        crate::registry::check_preconditions(
+            &gr,
+            &pn,
+            Some(uid.as_str()).filter(|u| !u.is_empty()),
+            Some(resource_version.as_str()).filter(|v| !v.is_empty()),
+            current,
+        )?;
         if current.is_being_deleted() {
             return Err(StatusError::new_conflict(
                 &binding_gr,
@@ -366,19 +352,13 @@ pub(super) async fn delete_namespace(
             }
         };
     }
-    if let Some(uid) = &options.precondition_uid
-        && uid != current.uid()
-    {
-        return Err(StatusError::new_conflict(
-            &info.group_resource(),
-            name,
-            format!(
-                "Precondition failed: UID in precondition: {}, UID in object meta: {}",
-                uid,
-                current.uid()
-            ),
-        ));
-    }
+    crate::registry::check_preconditions(
+        &info.group_resource(),
+        name,
+        options.precondition_uid.as_deref(),
+        options.precondition_resource_version.as_deref(),
+        &current,
+    )?;
     let update = |cur: Option<&Value>| -> Result<Value, StatusError> {
         let mut next = cur.cloned().unwrap_or_default();
         if !next.is_being_deleted() {

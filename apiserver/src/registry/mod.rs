@@ -22,7 +22,7 @@ use crate::storage::Storage;
 use crate::storage::cacher::{Cacher, CacherOptions};
 use crate::strategy::{BuiltinStrategy, Strategy};
 
-pub use object::{ObjectMetaExt, keep_written_part, now_rfc3339, string_map};
+pub use object::{ObjectMetaExt, check_preconditions, keep_written_part, now_rfc3339, string_map};
 pub use selectors::{ListParams, Predicate, WatchParams, parse_bool as parse_bool_query};
 pub use store::{
     DeleteOptions, DeleteOutcome, ListPage, Store, StoreEvent, WriteOptions, Written, storage_error,

@@ -115,3 +115,34 @@ pub fn keep_written_part(new: &mut Value, old: &Value, part: &str) {
     }
     new.set_meta_str("resourceVersion", &rv);
 }
+
+/// Upstream's `Preconditions.Check`: the UID and resourceVersion a request requires of the
+/// stored object `current`, as a Conflict on `gr`/`name` naming the mismatch.
+pub fn check_preconditions(
+    gr: &apimachinery::schema::GroupResource,
+    name: &str,
+    uid: Option<&str>,
+    resource_version: Option<&str>,
+    current: &Value,
+) -> Result<(), apimachinery::errors::StatusError> {
+    let conflict =
+        |message: String| Err(apimachinery::errors::StatusError::new_conflict(gr, name, message));
+    if let Some(uid) = uid
+        && uid != current.uid()
+    {
+        return conflict(format!(
+            "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
+            current.uid()
+        ));
+    }
+    if let Some(rv) = resource_version
+        && rv != current.resource_version()
+    {
+        return conflict(format!(
+            "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in \
+             object meta: {}",
+            current.resource_version()
+        ));
+    }
+    Ok(())
+}

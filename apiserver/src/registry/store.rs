@@ -11,7 +11,7 @@ use apimachinery::schema::{GroupKind, GroupResource};
 use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
 
-use super::object::{ObjectMetaExt, now_rfc3339};
+use super::object::{ObjectMetaExt, check_preconditions, now_rfc3339};
 use super::selectors::{ListParams, Predicate, WatchParams};
 use crate::storage::cacher::{CacheEvent, Cacher, MatchValue, WatchOptions};
 use crate::storage::{KeyValue, ListOptions, ListResult, Storage, StorageError, WatchEvent};
@@ -633,17 +633,8 @@ impl Store {
                 new.set_meta_str("resourceVersion", old.resource_version());
             }
             let uid = new.uid().to_string();
-            if !uid.is_empty() && uid != old.uid() {
-                return Err(StatusError::new_conflict(
-                    &self.group_resource(),
-                    name,
-                    format!(
-                        "Precondition failed: UID in precondition: {}, UID in object meta: {}",
-                        uid,
-                        old.uid()
-                    ),
-                ));
-            }
+            let uid = Some(uid.as_str()).filter(|u| !u.is_empty());
+            check_preconditions(&self.group_resource(), name, uid, None, &old)?;
             let validate_as = options.validate_as.as_ref().unwrap_or(&self.info);
             self.before_update(namespace, subresource, &mut new, &old, track, validate_as)?;
             drop_empty_metadata(&mut new);
@@ -834,32 +825,13 @@ impl Store {
                 return Err(StatusError::new_not_found(&self.group_resource(), name));
             };
             let mut obj = self.decode_kv(&current)?;
-            if let Some(uid) = &options.precondition_uid
-                && uid != obj.uid()
-            {
-                return Err(StatusError::new_conflict(
-                    &self.group_resource(),
-                    name,
-                    format!(
-                        "Precondition failed: UID in precondition: {}, UID in object meta: {}",
-                        uid,
-                        obj.uid()
-                    ),
-                ));
-            }
-            if let Some(rv) = &options.precondition_resource_version
-                && rv != obj.resource_version()
-            {
-                return Err(StatusError::new_conflict(
-                    &self.group_resource(),
-                    name,
-                    format!(
-                        "Precondition failed: ResourceVersion in precondition: {}, ResourceVersion in object meta: {}",
-                        rv,
-                        obj.resource_version()
-                    ),
-                ));
-            }
+            check_preconditions(
+                &self.group_resource(),
+                name,
+                options.precondition_uid.as_deref(),
+                options.precondition_resource_version.as_deref(),
+                &obj,
+            )?;
             let mut finalizers = obj.finalizers();
             match options.propagation_policy.as_deref() {
                 Some("Orphan") if !finalizers.iter().any(|f| f == "orphan") => {

@@ -519,6 +519,36 @@ async fn test_delete_preconditions() {
             .contains("Precondition failed: UID in precondition: other")
     );
     assert_eq!(s.get(&format!("{CM}/p")).await.code, 200);
+
+    // A namespace's delete (which marks it terminating) checks both preconditions too.
+    let ns = s.post("/api/v1/namespaces", &json!({"metadata": {"name": "pre"}})).await;
+    assert_eq!(ns.code, 201, "{:?}", ns.body);
+    let rv = ns.body["metadata"]["resourceVersion"].as_str().unwrap().to_string();
+    let s = &s;
+    let delete = |body: Value| async move {
+        let body = body.to_string();
+        s.call(
+            "DELETE",
+            "/api/v1/namespaces/pre",
+            &[("content-type", "application/json")],
+            body.as_bytes(),
+        )
+        .await
+    };
+    let r = delete(json!({"preconditions": {"resourceVersion": "1"}})).await;
+    assert_eq!(r.code, 409, "{:?}", r.body);
+    assert_eq!(
+        r.body["message"],
+        format!(
+            "Operation cannot be fulfilled on namespaces \"pre\": Precondition failed: \
+             ResourceVersion in precondition: 1, ResourceVersion in object meta: {rv}"
+        )
+    );
+    let r = delete(json!({"preconditions": {"uid": "other"}})).await;
+    assert_eq!(r.code, 409, "{:?}", r.body);
+    let r = delete(json!({"preconditions": {"resourceVersion": rv}})).await;
+    assert_eq!(r.code, 200, "{:?}", r.body);
+    assert_eq!(r.body["status"]["phase"], "Terminating");
 }
 
 #[tokio::test]
